@@ -1,0 +1,263 @@
+"""The command line: parse, hand over to `runner`, and one error boundary (`main`)."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from jobctl import __version__
+from jobctl.errors import ExitCode, JobctlError
+from jobctl.models import Verb
+
+EXIT_CODES = """\
+Exit codes: 0 every job ok · 1 every job failed, or an unexpected error · 2 usage or input
+error, nothing sent · 3 partial: some ok, some failed · 4 configuration or credentials error ·
+5 --wait timed out with jobs still stopping · 130 interrupted."""
+
+app = typer.Typer(
+    name="jobctl",
+    help=f"Stop batch jobs on AWS Batch, AWS IoT and Tencent Cloud, and be told the truth "
+    f"about every one.\n\n{EXIT_CODES}",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class Output(StrEnum):
+    table = "table"
+    plain = "plain"
+    json = "json"
+    ndjson = "ndjson"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jobctl {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Stop batch jobs on any cloud."""
+
+
+Jobs = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Job references: ID, PROVIDER:ID, an ARN, or '-' to read them from standard input.",
+        show_default=False,
+    ),
+]
+ProviderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-p",
+        "--provider",
+        envvar="JOBCTL_PROVIDER",
+        show_envvar=False,
+        help="Provider for plain ids: aws-batch, aws-iot or tencent [env: JOBCTL_PROVIDER].",
+    ),
+]
+RegionOpt = Annotated[
+    str | None, typer.Option("--region", help="Region (else the provider's env, config, profile).")
+]
+ProfileOpt = Annotated[
+    str | None, typer.Option("--profile", help="AWS profile or Tencent profile name.")
+]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option("--endpoint-url", help="Send requests here (an emulator, a private endpoint)."),
+]
+OutputOpt = Annotated[
+    Output | None,
+    typer.Option(
+        "-o",
+        "--output",
+        show_default=False,
+        help="table, plain, json or ndjson [env: JOBCTL_OUTPUT; default: table on a "
+        "terminal, else plain].",
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("-q", "--quiet", help="No progress or notices on stderr; errors still.")
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")]
+
+
+def _stop_command(verb: Verb, summary: str) -> None:
+    def command(
+        jobs: Jobs = None,
+        provider: ProviderOpt = None,
+        reason: Annotated[
+            str | None,
+            typer.Option(
+                "-r", "--reason", "--comment", help="Why: sent as Batch reason / IoT comment."
+            ),
+        ] = None,
+        reason_code: Annotated[
+            str | None, typer.Option("--reason-code", help="A code, [A-Z0-9_]{1,128}.")
+        ] = None,
+        force: Annotated[
+            bool, typer.Option("-f", "--force", help="Also stop started jobs (cancel escalates).")
+        ] = False,
+        thing: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--thing", help="aws-iot: stop the job's execution on this thing (repeatable)."
+            ),
+        ] = None,
+        region: RegionOpt = None,
+        profile: ProfileOpt = None,
+        endpoint_url: EndpointOpt = None,
+        output: OutputOpt = None,
+        ignore_not_found: Annotated[
+            bool, typer.Option("--ignore-not-found", help="Count unknown jobs as ok.")
+        ] = False,
+        dry_run: Annotated[
+            bool,
+            typer.Option("-n", "--dry-run", help="Look up and show the exact requests; send none."),
+        ] = False,
+        yes: Annotated[
+            bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")
+        ] = False,
+        wait: Annotated[
+            bool, typer.Option("--wait", help="Wait until every job is finished.")
+        ] = False,
+        timeout: Annotated[
+            str, typer.Option("--timeout", help="Longest --wait, and retry budget (e.g. 90s, 10m).")
+        ] = "10m",
+        poll_interval: Annotated[
+            str, typer.Option("--poll-interval", help="Time between --wait lookups.")
+        ] = "2s",
+        concurrency: Annotated[
+            int | None,
+            typer.Option("--concurrency", min=1, help="Requests in flight per provider."),
+        ] = None,
+        rate: Annotated[
+            float | None,
+            typer.Option("--rate", min=0.01, help="Stop requests per second per provider."),
+        ] = None,
+        no_audit: Annotated[
+            bool, typer.Option("--no-audit", help="Do not write the audit log.")
+        ] = False,
+        quiet: QuietOpt = False,
+        debug: DebugOpt = False,
+    ) -> int:
+        from jobctl.durations import parse_duration
+        from jobctl.runner import Connection, Io, StopArgs, stop
+
+        conn = Connection(
+            provider=provider,
+            region=region,
+            profile=profile,
+            endpoint_url=endpoint_url,
+            output=output.value if output else None,
+            quiet=quiet,
+            debug=debug,
+        )
+        args = StopArgs(
+            verb=verb,
+            jobs=list(jobs or []),
+            conn=conn,
+            reason=reason,
+            reason_code=reason_code,
+            force=force,
+            things=tuple(thing or ()),
+            dry_run=dry_run,
+            ignore_not_found=ignore_not_found,
+            yes=yes,
+            wait=wait,
+            timeout=parse_duration(timeout, option="--timeout"),
+            poll_interval=parse_duration(poll_interval, option="--poll-interval"),
+            concurrency=concurrency,
+            rate=rate,
+            no_audit=no_audit,
+        )
+        return stop(args, Io())
+
+    command.__doc__ = summary
+    app.command(name=str(verb), no_args_is_help=True)(command)
+
+
+_stop_command(
+    Verb.CANCEL,
+    "Stop jobs that have not started; with --force, started ones too.\n\n"
+    "Each job is looked up first: a job AWS Batch or Tencent would not stop is refused, "
+    "not reported as cancelled.",
+)
+_stop_command(Verb.TERMINATE, "Stop jobs whatever their state.")
+
+
+@app.command(no_args_is_help=True)
+def status(
+    jobs: Jobs = None,
+    provider: ProviderOpt = None,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    endpoint_url: EndpointOpt = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> int:
+    """Show each job's provider state and normalized phase."""
+    from jobctl.runner import Connection, Io
+    from jobctl.runner import status as run_status
+
+    conn = Connection(
+        provider, region, profile, endpoint_url, output.value if output else None, quiet, debug
+    )
+    return run_status(list(jobs or []), conn, Io())
+
+
+@app.command()
+def providers(output: OutputOpt = None) -> int:
+    """The capability matrix: what each provider's cancel and terminate send."""
+    from jobctl.capabilities import show
+
+    return show(output.value if output else None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The one error boundary: every failure becomes one stderr line and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        rv = app(args=args, prog_name="jobctl", standalone_mode=False)
+    except typer.TyperException as exc:  # Click's usage errors, vendored by Typer
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        command = " ".join(a for a in args[:1] if not a.startswith("-"))
+        hint = f"jobctl {command} --help" if command else "jobctl --help"
+        _error(f"{message} (see '{hint}')")
+        return int(getattr(exc, "exit_code", ExitCode.USAGE))
+    except JobctlError as exc:
+        _error(str(exc))
+        return int(exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
+        _error("interrupted")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _error(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
+        return int(ExitCode.FAILED)
+    return rv if isinstance(rv, int) else 0
+
+
+def _error(text: str) -> None:
+    from jobctl.sanitize import clean
+
+    sys.stderr.write(f"jobctl: {clean(text)}\n")
+    sys.stderr.flush()

@@ -1,0 +1,360 @@
+"""Look up, plan, send, verify: the provider-agnostic core (DESIGN.md §10).
+
+The engine knows the Provider protocol and nothing else about any cloud. Every job it is given
+comes back as exactly one Result, whatever fails along the way.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+from jobctl.errors import ExitCode, ProviderError
+from jobctl.models import (
+    ActionKind,
+    JobRef,
+    JobState,
+    Outcome,
+    Phase,
+    PlannedStop,
+    Result,
+    SendResult,
+    StopOptions,
+    Verb,
+)
+from jobctl.providers.base import Provider
+from jobctl.ratelimit import RateLimiter
+
+GroupKey = tuple[str, str | None]  # (provider name, region override)
+
+
+@dataclass
+class Group:
+    """The jobs of one provider instance (one provider, one region)."""
+
+    provider: Provider
+    region: str | None
+    refs: list[JobRef]
+    concurrency: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    dry_run: bool = False
+    ignore_not_found: bool = False
+    wait: bool = False
+    timeout: float = 600.0
+    poll_interval: float = 2.0
+
+
+@dataclass
+class Hooks:
+    """Where the engine reports as it goes: results as decided, stop requests as answered."""
+
+    on_result: Callable[[Result], None] = lambda result: None
+    on_sent: Callable[[Result], None] = lambda result: None
+    on_notice: Callable[[str], None] = lambda text: None
+    # Set to stop sending: unsent jobs become `skipped`; requests in flight finish.
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int
+    ok: int
+    failed: int
+    exit_code: ExitCode
+
+
+def is_ok(result: Result, *, ignore_not_found: bool) -> bool:
+    if result.outcome is Outcome.NOT_FOUND:
+        return ignore_not_found
+    return result.outcome.ok
+
+
+def exit_code_for(
+    ok: int, failed: int, *, interrupted: bool = False, timed_out: bool = False
+) -> ExitCode:
+    """DESIGN.md §3: failures outrank a wait time-out, an interrupt outranks everything."""
+    if interrupted:
+        return ExitCode.INTERRUPTED
+    if failed:
+        return ExitCode.PARTIAL if ok else ExitCode.FAILED
+    return ExitCode.WAIT_TIMEOUT if timed_out else ExitCode.OK
+
+
+def summarize(
+    results: Sequence[Result], *, ignore_not_found: bool, interrupted: bool = False
+) -> Summary:
+    ok = sum(is_ok(r, ignore_not_found=ignore_not_found) for r in results)
+    failed = len(results) - ok
+    timed_out = any(
+        r.outcome is Outcome.STOPPING and r.extra.get("wait_timed_out") for r in results
+    )
+    code = exit_code_for(ok, failed, interrupted=interrupted, timed_out=timed_out)
+    return Summary(len(results), ok, failed, code)
+
+
+def stopped_outcome(verb: str) -> Outcome:
+    return Outcome.CANCELLED if verb == Verb.CANCEL else Outcome.TERMINATED
+
+
+def verified(
+    provider: Provider,
+    options: StopOptions,
+    result: Result,
+    before: JobState,
+    after: JobState | None,
+    lookup_error: str | None,
+) -> Result:
+    """The outcome of an accepted stop request, from what the second lookup showed."""
+    if after is None:
+        why = lookup_error or "the job was not found on the second lookup"
+        return replace(
+            result,
+            outcome=Outcome.STOPPING,
+            message=f"stop accepted; could not verify it: {why}",
+        )
+    result = replace(result, state_after=after.native_state)
+    if after.phase is Phase.FINISHED:
+        if after.succeeded:
+            return replace(
+                result,
+                outcome=Outcome.ALREADY_FINISHED,
+                message=f"finished on its own ({after.native_state}) before the stop took effect",
+            )
+        reason = after.extra.get("status_reason")
+        return replace(
+            result, outcome=stopped_outcome(options.verb), message=str(reason or result.message)
+        )
+    return replace(
+        result,
+        outcome=Outcome.STOPPING,
+        message=provider.verify_message(before=before, after=after, options=options),
+    )
+
+
+class Engine:
+    def __init__(
+        self,
+        groups: Sequence[Group],
+        options: StopOptions,
+        settings: RunSettings,
+        hooks: Hooks | None = None,
+    ) -> None:
+        self.groups = groups
+        self.options = options
+        self.settings = settings
+        self.hooks = hooks or Hooks()
+        self._results: dict[tuple[int, JobRef], Result] = {}
+        self._lock = threading.Lock()
+
+    # -- the pipeline ----------------------------------------------------------------------
+
+    def run(self) -> list[Result]:
+        planned: list[tuple[Group, int, list[PlannedStop]]] = []
+        for index, group in enumerate(self.groups):
+            planned.append((group, index, self._lookup_and_plan(index, group)))
+        for group, _, stops in planned:
+            for notice in group.provider.notices(options=self.options, stops=stops):
+                self.hooks.on_notice(notice)
+        with ThreadPoolExecutor(max_workers=max(len(self.groups), 1)) as pool:
+            futures = [
+                pool.submit(self._execute_group, index, group, stops)
+                for group, index, stops in planned
+            ]
+            for future in futures:
+                future.result()
+        return [
+            self._results[(index, ref)]
+            for index, group in enumerate(self.groups)
+            for ref in group.refs
+        ]
+
+    def _decide(self, index: int, ref: JobRef, result: Result) -> None:
+        with self._lock:
+            self._results[(index, ref)] = result
+        self.hooks.on_result(result)
+
+    def _base(self, group: Group, ref: JobRef, before: JobState | None) -> Result:
+        return Result(
+            provider=ref.provider,
+            region=group.region,
+            job_id=ref.job_id,
+            action=str(self.options.verb),
+            outcome=Outcome.SKIPPED,
+            state_before=before.native_state if before else None,
+            extra={"thing": ref.target} if ref.target is not None else {},
+        )
+
+    def _lookup_and_plan(self, index: int, group: Group) -> list[PlannedStop]:
+        try:
+            states = group.provider.describe(refs=group.refs)
+        except Exception as exc:
+            message = f"lookup failed: {_describe_error(exc)}"
+            for ref in group.refs:
+                self._decide(
+                    index,
+                    ref,
+                    replace(self._base(group, ref, None), outcome=Outcome.FAILED, message=message),
+                )
+            return []
+        stops = []
+        for ref in group.refs:
+            state = states.get(ref)
+            base = self._base(group, ref, state)
+            if state is None:
+                self._decide(
+                    index,
+                    ref,
+                    replace(
+                        base,
+                        outcome=Outcome.NOT_FOUND,
+                        message=f"{ref.provider} does not know this job",
+                    ),
+                )
+                continue
+            action = group.provider.plan(ref=ref, job=state, options=self.options)
+            base = replace(base, operation=action.operation, message=action.message)
+            if action.kind is ActionKind.NOOP:
+                self._decide(index, ref, replace(base, outcome=Outcome.ALREADY_FINISHED))
+            elif action.kind is ActionKind.REFUSE:
+                self._decide(index, ref, replace(base, outcome=Outcome.REFUSED))
+            elif self.settings.dry_run:
+                self._decide(
+                    index, ref, replace(base, outcome=Outcome.PLANNED, request=action.request)
+                )
+            else:
+                stops.append(PlannedStop(ref, state, action))
+        return stops
+
+    def _execute_group(self, index: int, group: Group, stops: list[PlannedStop]) -> None:
+        if not stops:
+            return
+        chunks = _chunks(stops, group.provider.info.send_batch)
+        limiter = RateLimiter(group.rate)
+        accepted: list[tuple[PlannedStop, Result]] = []
+        with ThreadPoolExecutor(max_workers=max(group.concurrency, 1)) as pool:
+            futures = [pool.submit(self._send_chunk, group, limiter, chunk) for chunk in chunks]
+            for chunk, future in zip(chunks, futures, strict=True):
+                for stop, result in zip(chunk, future.result(), strict=True):
+                    if result.outcome is Outcome.STOPPING:
+                        accepted.append((stop, result))
+                    else:
+                        self._decide(index, stop.ref, result)
+        for stop, result in self._verify(group, accepted):
+            self._decide(index, stop.ref, result)
+
+    def _send_chunk(
+        self, group: Group, limiter: RateLimiter, chunk: Sequence[PlannedStop]
+    ) -> list[Result]:
+        bases = [
+            replace(
+                self._base(group, stop.ref, stop.before),
+                operation=stop.action.operation,
+                request=stop.action.request,
+                message=stop.action.message,
+            )
+            for stop in chunk
+        ]
+        if self.hooks.stop.is_set() or not limiter.acquire(self.hooks.stop):
+            return [replace(b, message="not sent: interrupted") for b in bases]
+        try:
+            answers: Sequence[SendResult] = group.provider.send(stops=chunk)
+        except Exception as exc:
+            answers = [SendResult(False, None, _error_code(exc), str(exc))] * len(chunk)
+        results = []
+        for base, answer in zip(bases, answers, strict=True):
+            if answer.accepted:
+                result = replace(base, outcome=Outcome.STOPPING, request_id=answer.request_id)
+            else:
+                outcome = Outcome.NOT_FOUND if answer.not_found else Outcome.FAILED
+                message = (
+                    f"{answer.error_code}: {answer.message}"
+                    if answer.error_code
+                    else answer.message
+                )
+                result = replace(
+                    base, outcome=outcome, message=message, request_id=answer.request_id
+                )
+            self.hooks.on_sent(result)
+            results.append(result)
+        return results
+
+    def _verify(
+        self, group: Group, accepted: list[tuple[PlannedStop, Result]]
+    ) -> list[tuple[PlannedStop, Result]]:
+        if not accepted:
+            return []
+        lookup_error: str | None = None
+        try:
+            after = group.provider.describe(refs=[stop.ref for stop, _ in accepted])
+        except Exception as exc:
+            after, lookup_error = {}, _describe_error(exc)
+        current = [
+            (
+                stop,
+                verified(
+                    group.provider,
+                    self.options,
+                    result,
+                    stop.before,
+                    after.get(stop.ref),
+                    lookup_error,
+                ),
+            )
+            for stop, result in accepted
+        ]
+        if self.settings.wait:
+            current = self._wait(group, current)
+        return current
+
+    def _wait(
+        self, group: Group, current: list[tuple[PlannedStop, Result]]
+    ) -> list[tuple[PlannedStop, Result]]:
+        deadline = time.monotonic() + self.settings.timeout
+        while any(r.outcome is Outcome.STOPPING for _, r in current):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.hooks.stop.wait(min(self.settings.poll_interval, remaining)):
+                break
+            pending = [(s, r) for s, r in current if r.outcome is Outcome.STOPPING]
+            try:
+                after: Mapping[JobRef, JobState] = group.provider.describe(
+                    refs=[s.ref for s, _ in pending]
+                )
+                error = None
+            except Exception as exc:
+                after, error = {}, _describe_error(exc)
+            updated = {
+                s.ref: verified(group.provider, self.options, r, s.before, after.get(s.ref), error)
+                for s, r in pending
+            }
+            current = [(s, updated.get(s.ref, r)) for s, r in current]
+        return [
+            (s, replace(r, extra={**r.extra, "wait_timed_out": True}))
+            if r.outcome is Outcome.STOPPING
+            else (s, r)
+            for s, r in current
+        ]
+
+
+def _chunks(stops: Sequence[PlannedStop], size: int) -> list[list[PlannedStop]]:
+    by_operation: dict[str | None, list[PlannedStop]] = {}
+    for stop in stops:
+        by_operation.setdefault(stop.action.operation, []).append(stop)
+    size = max(size, 1)
+    return [ops[i : i + size] for ops in by_operation.values() for i in range(0, len(ops), size)]
+
+
+def _error_code(exc: Exception) -> str:
+    return exc.code if isinstance(exc, ProviderError) else type(exc).__name__
+
+
+def _describe_error(exc: Exception) -> str:
+    if isinstance(exc, ProviderError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,68 @@
+"""Every error jobctl raises on purpose, and the exit code each one means.
+
+    JobctlError                 exit 1  something went wrong; the message says what
+    ├── UsageError              exit 2  bad arguments or input; nothing was sent
+    ├── ConfigError             exit 4  no region, bad config file, missing extra
+    │   └── CredentialsError    exit 4  no credentials found by the SDK's own chain
+    ├── ProviderError           exit 1  a provider answered "no" or could not be reached
+    │   └── NotFoundError       exit 1  the provider does not know the job
+    └── Interrupted             exit 130
+
+A ProviderError raised for one job becomes that job's `failed` / `not-found` outcome in the
+engine; only errors that stop the whole run reach the one error boundary in `cli.py`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    PARTIAL = 3
+    CONFIG = 4
+    WAIT_TIMEOUT = 5
+    INTERRUPTED = 130
+
+
+class JobctlError(Exception):
+    exit_code: ExitCode = ExitCode.FAILED
+
+
+class UsageError(JobctlError):
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(JobctlError):
+    exit_code = ExitCode.CONFIG
+
+
+class CredentialsError(ConfigError):
+    pass
+
+
+class Interrupted(JobctlError):
+    exit_code = ExitCode.INTERRUPTED
+
+
+class ProviderError(JobctlError):
+    """A provider refused a request or could not be reached.
+
+    `code` is the provider's own error code (e.g. `ClientException`, `ResourceInUse.Job`) or a
+    jobctl one for transport failures (`EndpointConnectionError`).
+    """
+
+    def __init__(self, message: str, *, code: str, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class NotFoundError(ProviderError):
+    pass

@@ -1,0 +1,184 @@
+"""The data that flows through jobctl: references, job states, plans and results.
+
+All frozen: each stage of the pipeline (DESIGN.md §10) builds new values instead of mutating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Verb(StrEnum):
+    CANCEL = "cancel"
+    TERMINATE = "terminate"
+
+
+class Phase(StrEnum):
+    """A provider's native state, normalized (DESIGN.md §2)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    UNKNOWN = "unknown"
+
+
+class Outcome(StrEnum):
+    """What happened to one job (DESIGN.md §3)."""
+
+    CANCELLED = "cancelled"
+    TERMINATED = "terminated"
+    STOPPING = "stopping"
+    ALREADY_FINISHED = "already-finished"
+    REFUSED = "refused"
+    NOT_FOUND = "not-found"
+    FAILED = "failed"
+    PLANNED = "planned"
+    SKIPPED = "skipped"
+
+    @property
+    def ok(self) -> bool:
+        return self in _OK_OUTCOMES
+
+
+_OK_OUTCOMES = frozenset(
+    {
+        Outcome.CANCELLED,
+        Outcome.TERMINATED,
+        Outcome.STOPPING,
+        Outcome.ALREADY_FINISHED,
+        Outcome.PLANNED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class JobRef:
+    """One job the user asked for, resolved to a provider."""
+
+    provider: str
+    job_id: str
+    # None: the provider's configured region applies. Set when the reference was an ARN.
+    region: str | None = None
+    # A sub-target within the job, e.g. an IoT thing name with `--thing`; part of identity.
+    target: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None, str, str | None]:
+        return (self.provider, self.region, self.job_id, self.target)
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A job as its provider describes it."""
+
+    job_id: str
+    native_state: str
+    phase: Phase
+    name: str | None = None
+    # The state counts as success (SUCCEEDED, COMPLETED...): a job that ends here after a stop
+    # request finished on its own; jobctl must not claim it cancelled it.
+    succeeded: bool = False
+    # Provider-specific details worth showing (status reason, queue, executions in progress).
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StopOptions:
+    """The user's normalized request, the same for every provider."""
+
+    verb: Verb
+    # The reason as the user gave it, or jobctl's default one; never empty.
+    reason: str
+    # True when `reason` is jobctl's default, not the user's words.
+    reason_is_default: bool = False
+    reason_code: str | None = None
+    force: bool = False
+
+
+class ActionKind(StrEnum):
+    SEND = "send"
+    NOOP = "noop"
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class Action:
+    """The planner's decision for one job: a native request, or why there is none."""
+
+    kind: ActionKind
+    # Native operation name as the provider documents it, e.g. "CancelJob".
+    operation: str | None = None
+    # The exact native request parameters.
+    request: Mapping[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    @classmethod
+    def send(cls, operation: str, request: Mapping[str, Any], message: str = "") -> Action:
+        return cls(ActionKind.SEND, operation, dict(request), message)
+
+    @classmethod
+    def noop(cls, message: str) -> Action:
+        return cls(ActionKind.NOOP, message=message)
+
+    @classmethod
+    def refuse(cls, message: str) -> Action:
+        return cls(ActionKind.REFUSE, message=message)
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    """A job and the native request the planner chose for it; what a provider's `send` gets."""
+
+    ref: JobRef
+    before: JobState
+    action: Action
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """A provider's answer to one stop request (one job, even inside a bulk call)."""
+
+    accepted: bool
+    request_id: str | None = None
+    error_code: str | None = None
+    message: str = ""
+    not_found: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    """One line of jobctl's report: the outcome for one job."""
+
+    provider: str
+    region: str | None
+    job_id: str
+    action: str
+    outcome: Outcome
+    operation: str | None = None
+    state_before: str | None = None
+    state_after: str | None = None
+    message: str = ""
+    request_id: str | None = None
+    # The native request sent, or that would be sent with --dry-run.
+    request: Mapping[str, Any] | None = None
+    # Provider-specific leftovers (thing name, executions still in progress...).
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "region": self.region,
+            "job_id": self.job_id,
+            "action": self.action,
+            "operation": self.operation,
+            "outcome": str(self.outcome),
+            "state_before": self.state_before,
+            "state_after": self.state_after,
+            "message": self.message,
+            "request_id": self.request_id,
+            "request": dict(self.request) if self.request is not None else None,
+            "extra": dict(self.extra),
+        }

@@ -1,0 +1,78 @@
+"""Provider registry: names to import paths, so an SDK loads only when its provider runs.
+
+Third-party providers register in the `jobctl.providers` entry-point group with a value
+`package.module:ClassName`; the module must also define `INFO`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, cast
+
+from jobctl.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from jobctl.providers.base import Provider, ProviderConfig, ProviderInfo
+
+ENTRY_POINT_GROUP = "jobctl.providers"
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    module: str
+    class_name: str
+    # Shown when the module's SDK is missing.
+    install_hint: str
+
+
+BUILTIN: dict[str, Registration] = {
+    "aws-batch": Registration(
+        "aws-batch", "jobctl.providers.aws_batch", "AwsBatchProvider", "pip install jobctl"
+    ),
+}
+
+
+@cache
+def _registrations() -> dict[str, Registration]:
+    found = dict(BUILTIN)
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in found:
+            continue
+        module, _, class_name = ep.value.partition(":")
+        found[ep.name] = Registration(ep.name, module, class_name, f"reinstall {ep.name}'s package")
+    return found
+
+
+def names() -> list[str]:
+    return list(_registrations())
+
+
+def registration(name: str) -> Registration:
+    regs = _registrations()
+    if name not in regs:
+        msg = f"unknown provider {name!r}: choose one of {', '.join(regs)}"
+        raise UsageError(msg)
+    return regs[name]
+
+
+def info(name: str) -> ProviderInfo:
+    reg = registration(name)
+    module = importlib.import_module(reg.module)
+    return cast("ProviderInfo", module.INFO)
+
+
+def create(name: str, config: ProviderConfig) -> Provider:
+    """Instantiate a provider; this is where its SDK gets imported and credentials resolved."""
+    reg = registration(name)
+    module = importlib.import_module(reg.module)
+    try:
+        cls = getattr(module, reg.class_name)
+        return cast("Provider", cls(config=config))
+    except ModuleNotFoundError as exc:
+        msg = f"provider {name} needs {exc.name}, which is not installed: {reg.install_hint}"
+        raise ConfigError(msg) from exc

@@ -1,0 +1,246 @@
+"""AWS Batch: CancelJob / TerminateJob, and their bulk forms CancelJobs / TerminateJobs.
+
+The trap this adapter exists for: CancelJob answers 200 for a STARTING or RUNNING job and does
+nothing. jobctl looks every job up first and refuses (or, with --force, escalates to
+TerminateJob) instead of reporting a success that did not happen.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from jobctl.errors import ProviderError
+from jobctl.models import Action, JobRef, JobState, Phase, SendResult, StopOptions, Verb
+from jobctl.providers.base import ProviderConfig, ProviderInfo, ReasonMode
+
+if TYPE_CHECKING:
+    from jobctl.models import PlannedStop
+
+Q, R, F = Phase.QUEUED, Phase.RUNNING, Phase.FINISHED
+
+INFO = ProviderInfo(
+    name="aws-batch",
+    title="AWS Batch",
+    state_map={
+        "SUBMITTED": Q,
+        "PENDING": Q,
+        "RUNNABLE": Q,
+        "STARTING": R,
+        "RUNNING": R,
+        "SUCCEEDED": F,
+        "FAILED": F,
+    },
+    success_states=frozenset({"SUCCEEDED"}),
+    # UUIDs, array children (uuid:N) and multi-node nodes (uuid#N).
+    job_id_pattern=re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:#-]{0,254}"),
+    job_id_hint="an AWS Batch job id such as 1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1",
+    reason_mode=ReasonMode.FIELD,
+    reason_code_mode=ReasonMode.PREFIX,
+    reason_limit=1024,
+    reason_field="reason",
+    reason_code_field=None,
+    matrix={
+        "cancel": {
+            "queued": "CancelJob",
+            "running": "refused (CancelJob would do nothing); --force: TerminateJob",
+            "finished": "already-finished, no call",
+        },
+        "terminate": {
+            "queued": "TerminateJob",
+            "running": "TerminateJob",
+            "finished": "already-finished, no call",
+        },
+    },
+    limitations={
+        "reason_code": "no reasonCode field: sent inside reason as 'CODE: reason'",
+        "cancel_running": "CancelJob answers 200 and does nothing to a STARTING/RUNNING job",
+        "queued_stop": "a cancelled PENDING/RUNNABLE job may stay there until its dependencies "
+        "finish or it reaches the head of the queue (outcome: stopping)",
+    },
+    describe_batch=100,
+    send_batch=50,
+    default_concurrency=8,
+    regions=(
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "sa-east-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-south-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-south-1",
+        "ap-east-1",
+        "me-south-1",
+        "af-south-1",
+    ),
+    region_env=("AWS_REGION", "AWS_DEFAULT_REGION"),
+    endpoint_env=("AWS_ENDPOINT_URL_BATCH", "AWS_ENDPOINT_URL"),
+)
+
+CANCEL, TERMINATE = "CancelJob", "TerminateJob"
+_BULK = {CANCEL: ("cancel_jobs", "CancelJobs"), TERMINATE: ("terminate_jobs", "TerminateJobs")}
+_SINGLE = {CANCEL: "cancel_job", TERMINATE: "terminate_job"}
+
+
+def native_reason(options: StopOptions) -> str:
+    if options.reason_code is not None:
+        return f"{options.reason_code}: {options.reason}"
+    return options.reason
+
+
+def plan(*, job: JobState, options: StopOptions) -> Action:
+    """DESIGN.md §2, the aws-batch rows."""
+    request = {"jobId": job.job_id, "reason": native_reason(options)}
+    if job.phase is Phase.FINISHED:
+        return Action.noop(f"already {job.native_state}; nothing sent")
+    if job.phase is Phase.UNKNOWN:
+        return Action.refuse(f"unknown state {job.native_state!r}; nothing sent")
+    if options.verb is Verb.TERMINATE:
+        return Action.send(TERMINATE, request)
+    if job.phase is Phase.QUEUED:
+        return Action.send(CANCEL, request)
+    if options.force:
+        return Action.send(
+            TERMINATE, request, f"{job.native_state}: cancel escalated to TerminateJob (--force)"
+        )
+    return Action.refuse(
+        f"job is {job.native_state}: AWS Batch CancelJob would answer 200 and do nothing; "
+        "use --force or 'jobctl terminate'"
+    )
+
+
+def _all_failed(failure: Exception, count: int) -> list[SendResult]:
+    code = getattr(failure, "code", type(failure).__name__)
+    request_id = getattr(failure, "request_id", None)
+    message = getattr(failure, "message", str(failure))
+    return [SendResult(False, request_id, code, message) for _ in range(count)]
+
+
+def _job_state(raw: Mapping[str, Any]) -> JobState:
+    status = str(raw.get("status", ""))
+    extra: dict[str, Any] = {}
+    if raw.get("statusReason"):
+        extra["status_reason"] = raw["statusReason"]
+    if raw.get("jobQueue"):
+        extra["queue"] = str(raw["jobQueue"]).rsplit("/", 1)[-1]
+    return JobState(
+        job_id=str(raw["jobId"]),
+        native_state=status,
+        phase=INFO.phase_of(status),
+        name=raw.get("jobName"),
+        succeeded=status in INFO.success_states,
+        extra=extra,
+    )
+
+
+class AwsBatchProvider:
+    info: ClassVar[ProviderInfo] = INFO
+
+    def __init__(self, *, config: ProviderConfig) -> None:
+        from jobctl.providers._aws import make_client
+
+        self.client, self.region = make_client("batch", config)
+        self._bulk_supported: bool | None = None
+        self._lock = threading.Lock()
+
+    def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
+        from jobctl.providers._aws import aws_errors
+
+        found: dict[JobRef, JobState] = {}
+        by_id = {ref.job_id: ref for ref in refs}
+        ids = list(by_id)
+        for start in range(0, len(ids), INFO.describe_batch):
+            with aws_errors():
+                answer = self.client.describe_jobs(jobs=ids[start : start + INFO.describe_batch])
+            for raw in answer.get("jobs", []):
+                state = _job_state(raw)
+                if state.job_id in by_id:
+                    found[by_id[state.job_id]] = state
+        return found
+
+    def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
+        return plan(job=job, options=options)
+
+    def send(self, *, stops: Sequence[PlannedStop]) -> Sequence[SendResult]:
+        operations = {stop.action.operation for stop in stops}
+        reasons = {stop.action.request.get("reason") for stop in stops}
+        if len(stops) > 1 and len(operations) == 1 and len(reasons) == 1:
+            bulk = self._send_bulk(stops)
+            if bulk is not None:
+                return bulk
+        return [self._send_one(stop) for stop in stops]
+
+    def _send_one(self, stop: PlannedStop) -> SendResult:
+        from jobctl.providers._aws import aws_errors, request_id_of
+
+        operation = str(stop.action.operation)
+        method = getattr(self.client, _SINGLE[operation])
+        try:
+            with aws_errors():
+                response = method(**stop.action.request)
+        except ProviderError as exc:
+            return SendResult(False, exc.request_id, exc.code, exc.message)
+        return SendResult(True, request_id_of(response))
+
+    def _send_bulk(self, stops: Sequence[PlannedStop]) -> list[SendResult] | None:
+        """One CancelJobs/TerminateJobs call; None when the endpoint does not have it."""
+        import botocore.exceptions
+
+        from jobctl.providers._aws import is_missing_operation, request_id_of, translate
+
+        if self._bulk_supported is False:
+            return None
+        operation = str(stops[0].action.operation)
+        method_name, _ = _BULK[operation]
+        method = getattr(self.client, method_name, None)
+        if method is None:
+            return None
+        ids = [str(stop.action.request["jobId"]) for stop in stops]
+        reason = str(stops[0].action.request["reason"])
+        try:
+            response = method(jobs=ids, reason=reason)
+        except botocore.exceptions.ClientError as exc:
+            if is_missing_operation(exc):
+                with self._lock:
+                    self._bulk_supported = False
+                return None
+            return _all_failed(translate(exc), len(stops))
+        except botocore.exceptions.BotoCoreError as exc:
+            return _all_failed(translate(exc), len(stops))
+        with self._lock:
+            self._bulk_supported = True
+        request_id = request_id_of(response)
+        errors = {str(e.get("job")): e for e in response.get("errors", [])}
+        results = []
+        for job_id in ids:
+            if job_id in errors:
+                err = errors[job_id]
+                results.append(
+                    SendResult(False, request_id, str(err.get("code")), str(err.get("message")))
+                )
+            else:
+                results.append(SendResult(True, request_id))
+        return results
+
+    def notices(self, *, options: StopOptions, stops: Sequence[PlannedStop]) -> Sequence[str]:
+        return []
+
+    def verify_message(self, *, before: JobState, after: JobState, options: StopOptions) -> str:
+        if after.native_state == "PENDING":
+            return "stop accepted; PENDING jobs are cancelled once their dependencies finish"
+        if after.native_state == "RUNNABLE":
+            return "stop accepted; a RUNNABLE job is cancelled when it reaches the queue's head"
+        return f"stop accepted; job is still {after.native_state}"

@@ -1,0 +1,107 @@
+"""The contract every provider adapter keeps, and the static facts it declares.
+
+A provider module exposes `INFO` (a `ProviderInfo`, importable without any cloud SDK) and one
+class implementing `Provider`. The SDK is imported inside the class, so `--help`, `providers`
+and TAB never pay for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from jobctl.models import Action, JobRef, JobState, Phase, PlannedStop, SendResult, StopOptions
+
+
+class ReasonMode(StrEnum):
+    """Where `--reason` / `--reason-code` go in the native request."""
+
+    FIELD = "field"  # a request field of its own
+    PREFIX = "prefix"  # reason code folded into the reason text: "CODE: reason"
+    AUDIT = "audit"  # no API field: audit log and results only
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    name: str
+    title: str
+    # Native state -> phase; anything else is Phase.UNKNOWN and never acted on.
+    state_map: Mapping[str, Phase]
+    # Native states meaning "finished successfully" (not by anyone's stop request).
+    success_states: frozenset[str]
+    job_id_pattern: re.Pattern[str]
+    job_id_hint: str
+    reason_mode: ReasonMode
+    reason_code_mode: ReasonMode
+    # Longest reason the API takes, counted after the reason code is folded in; None: no field.
+    reason_limit: int | None
+    # Native field names, for messages and `jobctl providers`.
+    reason_field: str | None
+    reason_code_field: str | None
+    # The matrix of DESIGN.md §2 in words, per verb and phase, for `jobctl providers`.
+    matrix: Mapping[str, Mapping[str, str]]
+    # What the provider cannot do, said plainly; printed by `providers`, consulted by notices.
+    limitations: Mapping[str, str] = field(default_factory=dict)
+    # Sub-targets within a job (IoT things); None when the provider has none.
+    target_option: str | None = None
+    target_pattern: re.Pattern[str] | None = None
+    # Largest number of jobs one lookup and one stop request may carry.
+    describe_batch: int = 1
+    send_batch: int = 1
+    default_concurrency: int = 4
+    # Stop requests per second; None: the SDK's own retry/backoff is enough.
+    default_rate: float | None = None
+    regions: tuple[str, ...] = ()
+    # Environment variables naming the region, most specific first.
+    region_env: tuple[str, ...] = ()
+    # Environment variables naming an endpoint override (emulators, private endpoints).
+    endpoint_env: tuple[str, ...] = ()
+
+    def phase_of(self, native_state: str) -> Phase:
+        from jobctl.models import Phase
+
+        return self.state_map.get(native_state, Phase.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Where and how to reach one provider; resolved from flags, environment and config."""
+
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    # Upper bound in seconds for retrying one request (Tencent's SUBMITTED retry, backoff).
+    timeout: float = 600.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+
+
+class Provider(Protocol):
+    info: ClassVar[ProviderInfo]
+
+    def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
+        """Look jobs up, batched; a ref missing from the answer does not exist.
+
+        Raises ProviderError when the lookup itself fails.
+        """
+        ...
+
+    def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
+        """Decide the native request for one job: pure, no I/O (DESIGN.md §2 as code)."""
+        ...
+
+    def send(self, *, stops: Sequence[PlannedStop]) -> Sequence[SendResult]:
+        """Send stop requests (at most `info.send_batch`, one operation); one result per stop."""
+        ...
+
+    def notices(self, *, options: StopOptions, stops: Sequence[PlannedStop]) -> Sequence[str]:
+        """One-line notices for stderr before anything is sent (fields the API lacks, force)."""
+        ...
+
+    def verify_message(self, *, before: JobState, after: JobState, options: StopOptions) -> str:
+        """What to tell the user about a job that is still not finished after the stop."""
+        ...

@@ -1,0 +1,266 @@
+"""AWS Batch and IoT worlds inside moto's server, for the sandbox and the tests.
+
+moto without Docker marks Batch jobs SUCCEEDED at submit and only flags a cancelled or
+terminated job. This module places jobs in any state through moto's backend and plays the
+scheduler's part: a job flagged stopped moves to FAILED after `stop_delay` seconds, the way
+AWS moves a RUNNABLE job once it reaches the head of its queue.
+
+It needs the `sandbox` extra (moto) and runs in the same process as the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+ACCOUNT = "123456789012"
+ACCESS_KEY = "AKIAJOBCTLSANDBOX000"
+SECRET_KEY = "jobctl-sandbox-secret-not-a-real-key"
+
+
+@dataclass(frozen=True)
+class MotoServer:
+    host: str
+    port: int
+    server: Any
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+@contextmanager
+def moto_server() -> Iterator[MotoServer]:
+    """moto's threaded server on 127.0.0.1 and a free port, Batch without Docker."""
+    import logging
+
+    from moto.core.config import default_user_config
+    from moto.moto_api import state_manager
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    default_user_config["batch"] = {"use_docker": False}
+    # Job states are ours to set: no automatic progression.
+    state_manager.set_transition(
+        model_name="batch::job", transition={"progression": "manual", "times": 10**9}
+    )
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield MotoServer(host, port, server)
+    finally:
+        server.stop()
+
+
+# The world in charge of each region's scheduling (one per region per process).
+_WORLDS: dict[str, BatchWorld] = {}
+
+
+class BatchWorld:
+    """Queues and jobs in one region of moto's Batch backend, with a scheduler thread."""
+
+    def __init__(
+        self, *, endpoint: str, region: str = "us-east-1", stop_delay: float = 0.0
+    ) -> None:
+        import boto3
+
+        self.region = region
+        self.stop_delay = stop_delay
+        self.client = boto3.client(
+            "batch",
+            region_name=region,
+            endpoint_url=endpoint,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+        )
+        self._flagged: dict[str, float] = {}
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._schedule, name="batch-scheduler", daemon=True)
+        self._queues: dict[str, str] = {}
+        self._job_definition: str | None = None
+        self._role: str | None = None
+        self._endpoint = endpoint
+
+    @property
+    def backend(self) -> Any:
+        from moto.batch.models import batch_backends
+
+        return batch_backends[ACCOUNT][self.region]
+
+    def start(self) -> BatchWorld:
+        from moto.batch.models import Job
+
+        _WORLDS[self.region] = self
+        original = Job.terminate
+        if not getattr(original, "_jobctl_scheduler", False):
+
+            def terminate(job: Any, reason: str) -> None:
+                original(job, reason)
+                # With no delay the scheduler acts at once, inside the request: the next
+                # DescribeJobs sees FAILED, as it would a moment later on AWS.
+                world = _WORLDS.get(job.backend.region_name)
+                if world is not None and world.stop_delay <= 0 and not job.job_stopped:
+                    job._mark_stopped(success=False)
+
+            terminate._jobctl_scheduler = True  # type: ignore[attr-defined]
+            setattr(Job, "terminate", terminate)  # noqa: B010 - patching moto's class
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._halt.set()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> BatchWorld:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def queue(self, name: str = "jobctl-q") -> str:
+        """A job queue (and its compute environment), created once."""
+        if name in self._queues:
+            return self._queues[name]
+        env = self.client.create_compute_environment(
+            computeEnvironmentName=f"{name}-env",
+            type="UNMANAGED",
+            state="ENABLED",
+            serviceRole=self._service_role(),
+        )
+        arn = self.client.create_job_queue(
+            jobQueueName=name,
+            state="ENABLED",
+            priority=1,
+            computeEnvironmentOrder=[
+                {"order": 1, "computeEnvironment": env["computeEnvironmentArn"]}
+            ],
+        )["jobQueueArn"]
+        self._queues[name] = arn
+        return arn
+
+    def _service_role(self) -> str:
+        if self._role is None:
+            import boto3
+
+            iam = boto3.client(
+                "iam",
+                region_name=self.region,
+                endpoint_url=self._endpoint,
+                aws_access_key_id=ACCESS_KEY,
+                aws_secret_access_key=SECRET_KEY,
+            )
+            try:
+                self._role = iam.get_role(RoleName="jobctl-batch")["Role"]["Arn"]
+            except iam.exceptions.NoSuchEntityException:
+                self._role = iam.create_role(
+                    RoleName="jobctl-batch", AssumeRolePolicyDocument="{}"
+                )["Role"]["Arn"]
+        return self._role
+
+    def _definition(self) -> str:
+        if self._job_definition is None:
+            self._job_definition = self.client.register_job_definition(
+                jobDefinitionName="jobctl-def",
+                type="container",
+                containerProperties={"image": "busybox", "vcpus": 1, "memory": 128},
+            )["jobDefinitionArn"]
+        return self._job_definition
+
+    def add_job(
+        self,
+        state: str,
+        *,
+        name: str = "job",
+        queue: str = "jobctl-q",
+        age: float = 0.0,
+        array_size: int | None = None,
+    ) -> str:
+        """A job placed directly in `state`; `age` seconds old. Returns its id."""
+        from moto.batch.models import Job
+
+        backend = self.backend
+        self.queue(queue)
+        job_queue = backend.get_job_queue(queue)
+        job_def = backend.get_job_definition(self._definition())
+        job = self._new_job(
+            Job,
+            backend,
+            name,
+            job_def,
+            job_queue,
+            array={} if array_size is None else {"size": array_size},
+        )
+        job.status = state
+        job.job_created_at = dt.datetime.now() - dt.timedelta(seconds=age)
+        if state in ("STARTING", "RUNNING", "SUCCEEDED", "FAILED"):
+            job.job_started_at = dt.datetime.now()
+        if state in ("SUCCEEDED", "FAILED"):
+            job.job_stopped = True
+            job.job_stopped_at = dt.datetime.now()
+        if array_size:
+            children = []
+            for index in range(array_size):
+                child = self._new_job(
+                    Job,
+                    backend,
+                    name,
+                    job_def,
+                    job_queue,
+                    array={"statusSummary": {}, "index": index},
+                    job_id=f"{job.job_id}:{index}",
+                )
+                child.status = state
+                children.append(child)
+            job._child_jobs = children
+        return str(job.job_id)
+
+    @staticmethod
+    def _new_job(
+        job_cls: Any,
+        backend: Any,
+        name: str,
+        job_def: Any,
+        job_queue: Any,
+        *,
+        array: dict[str, Any],
+        job_id: str | None = None,
+    ) -> Any:
+        job = job_cls(
+            name,
+            job_def,
+            job_queue,
+            backend,
+            log_backend=backend.logs_backend,
+            container_overrides=None,
+            eks_properties_override=None,
+            depends_on=None,
+            all_jobs=backend._jobs,
+            timeout=None,
+            array_properties=array,
+            provided_job_id=job_id,
+            parameters=None,
+        )
+        backend._jobs[job.job_id] = job
+        return job
+
+    def job(self, job_id: str) -> Any:
+        return self.backend._jobs[job_id]
+
+    def set_state(self, job_id: str, state: str) -> None:
+        self.job(job_id).status = state
+
+    def _schedule(self) -> None:
+        while not self._halt.wait(0.02):
+            now = time.monotonic()
+            for job in list(self.backend._jobs.values()):
+                if not job.stop or job.job_stopped:
+                    continue
+                flagged = self._flagged.setdefault(job.job_id, now)
+                if now - flagged >= self.stop_delay:
+                    job._mark_stopped(success=False)

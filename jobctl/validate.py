@@ -1,0 +1,96 @@
+"""Every check that can be made before the first request, made for every job (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from jobctl.errors import UsageError
+from jobctl.providers.base import ReasonMode
+
+if TYPE_CHECKING:
+    from jobctl.models import JobRef, StopOptions
+    from jobctl.providers.base import ProviderInfo
+
+REASON_CODE = re.compile(r"[A-Z0-9_]{1,128}")
+# Characters that reorder or hide text on a terminal: a reason must read as it will be stored.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """A safe, short rendering of user input for an error message."""
+    clipped = text if len(text) <= limit else text[:limit] + "…"
+    return ascii(clipped)
+
+
+def check_text(text: str, *, what: str) -> None:
+    """Printable, single-line text: no control, line-separator, bidi or surrogate characters."""
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp", "Cs", "Co") or char in _BIDI:
+            msg = (
+                f"{what} must be printable single-line text; it contains {char!a} "
+                f"at position {text.index(char) + 1}"
+            )
+            raise UsageError(msg)
+
+
+def check_reason(reason: str | None) -> None:
+    if reason is None:
+        return
+    if not reason.strip():
+        msg = "--reason must not be empty: leave it out to send jobctl's default reason"
+        raise UsageError(msg)
+    check_text(reason, what="--reason")
+
+
+def check_reason_code(code: str | None) -> None:
+    if code is not None and REASON_CODE.fullmatch(code) is None:
+        msg = (
+            f"--reason-code {shown(code)} is not valid: use 1 to 128 of A-Z, 0-9 and _ "
+            "(e.g. DEPLOY_ROLLBACK)"
+        )
+        raise UsageError(msg)
+
+
+def native_reason_length(info: ProviderInfo, options: StopOptions) -> int:
+    length = len(options.reason)
+    if options.reason_code is not None and info.reason_code_mode is ReasonMode.PREFIX:
+        length += len(options.reason_code) + 2
+    return length
+
+
+def check_provider_options(info: ProviderInfo, options: StopOptions) -> None:
+    if info.reason_mode is ReasonMode.AUDIT or info.reason_limit is None:
+        return
+    length = native_reason_length(info, options)
+    if length > info.reason_limit:
+        how = (
+            " with the reason code folded in" if info.reason_code_mode is ReasonMode.PREFIX else ""
+        )
+        msg = (
+            f"--reason is {length} characters{how}; {info.title} takes at most "
+            f"{info.reason_limit} in {info.reason_field}"
+        )
+        raise UsageError(msg)
+
+
+def check_refs(refs: Sequence[JobRef], infos: dict[str, ProviderInfo]) -> None:
+    for ref in refs:
+        info = infos[ref.provider]
+        if info.job_id_pattern.fullmatch(ref.job_id) is None:
+            msg = (
+                f"{shown(ref.job_id)} is not a valid {info.name} job id: "
+                f"expected {info.job_id_hint}"
+            )
+            raise UsageError(msg)
+        if ref.target is None:
+            continue
+        if info.target_pattern is None or info.target_option is None:
+            msg = f"--thing applies to aws-iot jobs only, not to {info.name} job {ref.job_id}"
+            raise UsageError(msg)
+        if info.target_pattern.fullmatch(ref.target) is None:
+            msg = f"{info.target_option} {shown(ref.target)} is not a valid name for {info.name}"
+            raise UsageError(msg)

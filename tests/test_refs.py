@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from jobctl.errors import UsageError
+from jobctl.models import JobRef
+from jobctl.refs import resolve
+
+KNOWN = ["aws-batch", "aws-iot", "tencent"]
+
+
+def refs(*tokens: str, provider: str | None = None, stdin: bytes = b"", things=()) -> list[JobRef]:
+    return resolve(tokens, provider=provider, known=KNOWN, stdin=io.BytesIO(stdin), targets=things)
+
+
+def test_plain_id_takes_the_given_provider() -> None:
+    assert refs("abc", provider="aws-batch") == [JobRef("aws-batch", "abc")]
+
+
+def test_provider_prefix_wins_and_array_children_stay_ids() -> None:
+    assert refs("tencent:job-rybewp57", "aws-batch:1d82-aa:3", provider="aws-batch") == [
+        JobRef("tencent", "job-rybewp57"),
+        JobRef("aws-batch", "1d82-aa:3"),
+    ]
+    # An unknown prefix is part of the id, so Batch array children "uuid:N" work bare.
+    assert refs("1d82-aa:3", provider="aws-batch") == [JobRef("aws-batch", "1d82-aa:3")]
+
+
+def test_arns_carry_provider_and_region() -> None:
+    assert refs(
+        "arn:aws:batch:eu-west-1:123456789012:job/1d82",
+        "arn:aws:iot:ap-south-1:123456789012:job/fw-rollout",
+    ) == [JobRef("aws-batch", "1d82", "eu-west-1"), JobRef("aws-iot", "fw-rollout", "ap-south-1")]
+
+
+def test_stdin_skips_blanks_and_comments_and_takes_the_first_field() -> None:
+    data = b"# from list\n\nj1\tRUNNABLE\tname\n  j2  \nj1\n"
+    assert refs("-", provider="aws-batch", stdin=data) == [
+        JobRef("aws-batch", "j1"),
+        JobRef("aws-batch", "j2"),
+    ]
+
+
+def test_duplicates_removed_first_wins_order_kept() -> None:
+    got = refs("b", "a", "aws-batch:b", "c", provider="aws-batch")
+    assert [r.job_id for r in got] == ["b", "a", "c"]
+
+
+def test_things_expand_each_job() -> None:
+    got = refs("j", provider="aws-iot", things=("t1", "t2"))
+    assert got == [JobRef("aws-iot", "j", None, "t1"), JobRef("aws-iot", "j", None, "t2")]
+
+
+@pytest.mark.parametrize(
+    ("tokens", "provider", "stdin", "message"),
+    [
+        (("abc",), None, b"", "no provider for job 'abc': pass -p/--provider"),
+        (("abc",), "gcp", b"", "unknown provider 'gcp': choose one of aws-batch, aws-iot, tencent"),
+        (("aws-batch:",), None, b"", "empty job id"),
+        (("arn:aws:s3:::bucket",), None, b"", "unsupported ARN"),
+        (("-",), "aws-batch", b"\xff\xfe\n", "standard input line 1 is not valid UTF-8"),
+        (("-", "-"), "aws-batch", b"a\n", "may be given once"),
+    ],
+)
+def test_bad_references_are_usage_errors(tokens, provider, stdin, message) -> None:
+    with pytest.raises(UsageError, match=message.replace("(", r"\(")):
+        refs(*tokens, provider=provider, stdin=stdin)
