@@ -81,6 +81,8 @@ class JobState:
     # The state counts as success (SUCCEEDED, COMPLETED...): a job that ends here after a stop
     # request finished on its own; jobctl must not claim it cancelled it.
     succeeded: bool = False
+    # When the job was created, seconds since the epoch (for --older-than); None if unknown.
+    created_at: float | None = None
     # Provider-specific details worth showing (status reason, queue, executions in progress).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -96,6 +98,31 @@ class StopOptions:
     reason_is_default: bool = False
     reason_code: str | None = None
     force: bool = False
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Jobs chosen by filter instead of by id (DESIGN.md §1); all fields narrow the set."""
+
+    # Native states to match, already expanded from phases and upper-cased.
+    states: frozenset[str]
+    # aws-batch job queue name or ARN; None: every queue in scope.
+    queue: str | None = None
+    # fnmatch-style pattern on the job name.
+    name_glob: str | None = None
+    # Only jobs created before this time (seconds since the epoch).
+    created_before: float | None = None
+
+    def matches(self, job: JobState) -> bool:
+        from fnmatch import fnmatchcase
+
+        if job.native_state not in self.states:
+            return False
+        if self.name_glob is not None and not fnmatchcase(job.name or "", self.name_glob):
+            return False
+        if self.created_before is not None:
+            return job.created_at is not None and job.created_at < self.created_before
+        return True
 
 
 class ActionKind(StrEnum):

@@ -13,7 +13,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jobctl.errors import ProviderError
-from jobctl.models import Action, JobRef, JobState, Phase, SendResult, StopOptions, Verb
+from jobctl.models import (
+    Action,
+    JobRef,
+    JobState,
+    Phase,
+    Selection,
+    SendResult,
+    StopOptions,
+    Verb,
+)
 from jobctl.providers.base import ProviderConfig, ProviderInfo, ReasonMode
 
 if TYPE_CHECKING:
@@ -136,12 +145,14 @@ def _job_state(raw: Mapping[str, Any]) -> JobState:
         extra["status_reason"] = raw["statusReason"]
     if raw.get("jobQueue"):
         extra["queue"] = str(raw["jobQueue"]).rsplit("/", 1)[-1]
+    created = raw.get("createdAt")
     return JobState(
         job_id=str(raw["jobId"]),
         native_state=status,
         phase=INFO.phase_of(status),
         name=raw.get("jobName"),
         succeeded=status in INFO.success_states,
+        created_at=created / 1000 if isinstance(created, int | float) else None,
         extra=extra,
     )
 
@@ -170,6 +181,31 @@ class AwsBatchProvider:
                 if state.job_id in by_id:
                     found[by_id[state.job_id]] = state
         return found
+
+    def list_jobs(self, *, selection: Selection) -> Sequence[JobState]:
+        """ListJobs takes one queue and one status a call: fan out over both, merge, dedupe."""
+        from jobctl.providers._aws import aws_errors
+
+        queues = [selection.queue] if selection.queue else self._queue_names()
+        found: dict[str, JobState] = {}
+        paginator = self.client.get_paginator("list_jobs")
+        for queue in queues:
+            for status in sorted(selection.states):
+                with aws_errors():
+                    for page in paginator.paginate(jobQueue=queue, jobStatus=status):
+                        for raw in page.get("jobSummaryList", []):
+                            state = _job_state({**raw, "jobQueue": queue})
+                            found.setdefault(state.job_id, state)
+        return list(found.values())
+
+    def _queue_names(self) -> list[str]:
+        from jobctl.providers._aws import aws_errors
+
+        names: list[str] = []
+        with aws_errors():
+            for page in self.client.get_paginator("describe_job_queues").paginate():
+                names.extend(str(q["jobQueueName"]) for q in page.get("jobQueues", []))
+        return names
 
     def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
         return plan(job=job, options=options)

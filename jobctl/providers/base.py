@@ -14,7 +14,16 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from jobctl.models import Action, JobRef, JobState, Phase, PlannedStop, SendResult, StopOptions
+    from jobctl.models import (
+        Action,
+        JobRef,
+        JobState,
+        Phase,
+        PlannedStop,
+        Selection,
+        SendResult,
+        StopOptions,
+    )
 
 
 class ReasonMode(StrEnum):
@@ -92,6 +101,14 @@ class Provider(Protocol):
 
     def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
         """Decide the native request for one job: pure, no I/O (DESIGN.md §2 as code)."""
+        ...
+
+    def list_jobs(self, *, selection: Selection) -> Sequence[JobState]:
+        """Every job matching the selection, all pages followed.
+
+        Narrow on the server where the API allows; the caller filters again with
+        `selection.matches`, so an endpoint that ignores a filter does no harm.
+        """
         ...
 
     def send(self, *, stops: Sequence[PlannedStop]) -> Sequence[SendResult]:

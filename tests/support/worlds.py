@@ -1,0 +1,50 @@
+"""Provider worlds for the conformance suite: the same scenarios against every provider.
+
+A world places jobs in a phase on its provider's real test server and answers what happened
+to them, in the provider's own terms. A provider joins the suite by adding a world here and
+its name to WORLDS in tests/test_conformance.py.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from jobctl.sandbox.aws import BatchWorld
+
+
+class ConformanceWorld(Protocol):
+    provider: str
+    # Path/action names (as the recording proxy sees them) of the provider's stop requests.
+    stop_actions: frozenset[str]
+    # A well-formed id no job has.
+    unknown_id: str
+    # True where `cancel` of a running job is refused without --force (Batch, Tencent).
+    cancel_running_refused: bool
+    # The URL jobctl should be given with --endpoint-url (the recording proxy's target).
+    target_url: str
+
+    def add(self, phase: str) -> str:
+        """A job in phase 'queued', 'running' or 'finished'; its id as jobctl names it."""
+        ...
+
+    def stopped(self, job_id: str) -> bool:
+        """The provider shows the job stopped (or stopping) by a request."""
+        ...
+
+
+class BatchConformance:
+    provider = "aws-batch"
+    stop_actions = frozenset({"canceljob", "terminatejob", "canceljobs", "terminatejobs"})
+    unknown_id = "00000000-0000-4000-8000-000000000000"
+    cancel_running_refused = True
+
+    def __init__(self, world: BatchWorld, url: str) -> None:
+        self.world = world
+        self.target_url = url
+
+    def add(self, phase: str) -> str:
+        state = {"queued": "RUNNABLE", "running": "RUNNING", "finished": "SUCCEEDED"}[phase]
+        return self.world.add_job(state)
+
+    def stopped(self, job_id: str) -> bool:
+        return bool(self.world.job(job_id).stop)
