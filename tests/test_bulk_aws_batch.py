@@ -1,0 +1,132 @@
+"""The bulk CancelJobs / TerminateJobs path, which moto lacks: botocore's Stubber.
+
+The Stubber asserts the exact parameters of every call; the client is a real boto3 client.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from jobctl.models import Action, JobRef, JobState, Phase, PlannedStop
+from jobctl.providers.aws_batch import AwsBatchProvider
+from jobctl.providers.base import ProviderConfig
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch) -> AwsBatchProvider:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    return AwsBatchProvider(config=ProviderConfig(region="eu-west-1"))
+
+
+def stop(job_id: str, operation: str = "CancelJob", reason: str = "why") -> PlannedStop:
+    state = JobState(job_id=job_id, native_state="RUNNABLE", phase=Phase.QUEUED)
+    action = Action.send(operation, {"jobId": job_id, "reason": reason})
+    return PlannedStop(JobRef("aws-batch", job_id), state, action)
+
+
+def test_bulk_cancel_sends_one_call_and_reads_per_job_errors(provider) -> None:
+    stops = [stop("a"), stop("b"), stop("c")]
+    with Stubber(provider.client) as stubber:
+        stubber.add_response(
+            "cancel_jobs",
+            {
+                "successful": ["a", "c"],
+                "errors": [{"job": "b", "code": "ClientException", "message": "job b is locked"}],
+                "ResponseMetadata": {"RequestId": "req-1", "HTTPStatusCode": 200},
+            },
+            expected_params={"jobs": ["a", "b", "c"], "reason": "why"},
+        )
+        results = provider.send(stops=stops)
+        stubber.assert_no_pending_responses()
+    assert [r.accepted for r in results] == [True, False, True]
+    assert results[1].error_code == "ClientException"
+    assert results[1].message == "job b is locked"
+    assert {r.request_id for r in results} == {"req-1"}
+
+
+def test_bulk_terminate(provider) -> None:
+    stops = [stop("a", "TerminateJob"), stop("b", "TerminateJob")]
+    with Stubber(provider.client) as stubber:
+        stubber.add_response(
+            "terminate_jobs",
+            {"successful": ["a", "b"], "errors": []},
+            expected_params={"jobs": ["a", "b"], "reason": "why"},
+        )
+        results = provider.send(stops=stops)
+    assert all(r.accepted for r in results)
+
+
+def test_endpoint_without_bulk_falls_back_to_one_call_per_job(provider) -> None:
+    stops = [stop("a"), stop("b")]
+    with Stubber(provider.client) as stubber:
+        stubber.add_client_error(
+            "cancel_jobs", service_error_code="404", http_status_code=404,
+            expected_params={"jobs": ["a", "b"], "reason": "why"},
+        )  # fmt: skip
+        stubber.add_response("cancel_job", {}, expected_params={"jobId": "a", "reason": "why"})
+        stubber.add_client_error(
+            "cancel_job", service_error_code="ClientException", service_message="nope",
+            expected_params={"jobId": "b", "reason": "why"},
+        )  # fmt: skip
+        # Once an endpoint has said it has no bulk API, jobctl does not ask again.
+        stubber.add_response("cancel_job", {}, expected_params={"jobId": "c", "reason": "why"})
+        stubber.add_response("cancel_job", {}, expected_params={"jobId": "d", "reason": "why"})
+        first = provider.send(stops=stops)
+        second = provider.send(stops=[stop("c"), stop("d")])
+        stubber.assert_no_pending_responses()
+    assert [r.accepted for r in first] == [True, False]
+    assert first[1].error_code == "ClientException"
+    assert all(r.accepted for r in second)
+
+
+def test_a_bulk_call_that_fails_whole_fails_every_job_in_it(provider) -> None:
+    stops = [stop("a"), stop("b")]
+    with Stubber(provider.client) as stubber:
+        stubber.add_client_error(
+            "cancel_jobs", service_error_code="AccessDeniedException", http_status_code=403,
+            service_message="not allowed",
+        )  # fmt: skip
+        results = provider.send(stops=stops)
+    assert [(r.accepted, r.error_code) for r in results] == [
+        (False, "AccessDeniedException"),
+        (False, "AccessDeniedException"),
+    ]
+
+
+def test_list_jobs_follows_every_page_and_every_status(provider) -> None:
+    from jobctl.models import Selection
+
+    def summary(job_id: str, status: str) -> dict[str, object]:
+        return {"jobId": job_id, "jobName": f"n-{job_id}", "status": status, "createdAt": 1000}
+
+    with Stubber(provider.client) as stubber:
+        stubber.add_response(
+            "list_jobs",
+            {"jobSummaryList": [summary("a", "PENDING")], "nextToken": "t1"},
+            {"jobQueue": "q", "jobStatus": "PENDING"},
+        )
+        stubber.add_response(
+            "list_jobs",
+            {"jobSummaryList": [summary("b", "PENDING")]},
+            {"jobQueue": "q", "jobStatus": "PENDING", "nextToken": "t1"},
+        )
+        stubber.add_response(
+            "list_jobs",
+            {"jobSummaryList": [summary("c", "RUNNABLE"), summary("a", "RUNNABLE")]},
+            {"jobQueue": "q", "jobStatus": "RUNNABLE"},
+        )
+        jobs = provider.list_jobs(
+            selection=Selection(states=frozenset({"PENDING", "RUNNABLE"}), queue="q")
+        )
+        stubber.assert_no_pending_responses()
+    assert [j.job_id for j in jobs] == ["a", "b", "c"]
+    assert jobs[0].created_at == 1.0
+
+
+def test_real_clients_have_the_bulk_operations() -> None:
+    client = boto3.client("batch", region_name="us-east-1")
+    assert hasattr(client, "cancel_jobs")
+    assert hasattr(client, "terminate_jobs")
