@@ -1,4 +1,4 @@
-"""Usage, configuration and unexpected errors: one stderr line, the right exit code, nothing sent."""
+"""Usage, configuration and unexpected errors: one stderr line, the right exit code."""
 
 from __future__ import annotations
 
