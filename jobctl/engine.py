@@ -103,6 +103,10 @@ def stopped_outcome(verb: str) -> Outcome:
     return Outcome.CANCELLED if verb == Verb.CANCEL else Outcome.TERMINATED
 
 
+# JobState.extra key: a mapping of counts of a finished job's parts that still run.
+STILL_RUNNING = "still_running"
+
+
 def verified(
     provider: Provider,
     options: StopOptions,
@@ -128,9 +132,19 @@ def verified(
                 message=f"finished on its own ({after.native_state}) before the stop took effect",
             )
         reason = after.extra.get("status_reason")
-        return replace(
+        stopped = replace(
             result, outcome=stopped_outcome(options.verb), message=str(reason or result.message)
         )
+        # Final, yet parts of it still run (IoT executions a cancel without force leaves on
+        # their devices): the provider says what that means; its counts join the result.
+        still_running = after.extra.get(STILL_RUNNING)
+        if still_running:
+            return replace(
+                stopped,
+                message=provider.verify_message(before=before, after=after, options=options),
+                extra={**stopped.extra, **still_running},
+            )
+        return stopped
     return replace(
         result,
         outcome=Outcome.STOPPING,

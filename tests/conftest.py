@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from jobctl.sandbox.aws import ACCESS_KEY, SECRET_KEY, BatchWorld, MotoServer, moto_server
+from jobctl.sandbox.iot import IotWorld
 from tests.support.proxy import Proxy
 
 
@@ -63,6 +64,13 @@ def aws_env(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
 def batch(aws_env: MotoServer) -> Iterator[BatchWorld]:
     reset_moto(aws_env)
     with BatchWorld(endpoint=aws_env.url) as world:
+        yield world
+
+
+@pytest.fixture
+def iot(aws_env: MotoServer) -> Iterator[IotWorld]:
+    reset_moto(aws_env)
+    with IotWorld(endpoint=aws_env.url) as world:
         yield world
 
 

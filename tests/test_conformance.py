@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.support.proxy import Proxy
-from tests.support.worlds import BatchConformance, ConformanceWorld
+from tests.support.worlds import BatchConformance, ConformanceWorld, IotConformance
 
-WORLDS = ["aws-batch"]
+WORLDS = ["aws-batch", "aws-iot"]
 
 
 @pytest.fixture(params=WORLDS)
@@ -15,6 +15,9 @@ def world(request: pytest.FixtureRequest) -> ConformanceWorld:
     if request.param == "aws-batch":
         batch = request.getfixturevalue("batch")
         return BatchConformance(batch, request.getfixturevalue("aws_env").url)
+    if request.param == "aws-iot":
+        iot = request.getfixturevalue("iot")
+        return IotConformance(iot, request.getfixturevalue("aws_env").url)
     msg = f"no conformance world for {request.param}"
     raise AssertionError(msg)
 

@@ -32,6 +32,9 @@ BUILTIN: dict[str, Registration] = {
     "aws-batch": Registration(
         "aws-batch", "jobctl.providers.aws_batch", "AwsBatchProvider", "pip install jobctl"
     ),
+    "aws-iot": Registration(
+        "aws-iot", "jobctl.providers.aws_iot", "AwsIotProvider", "pip install jobctl"
+    ),
 }
 
 

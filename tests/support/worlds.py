@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from jobctl.sandbox.aws import BatchWorld
+from jobctl.sandbox.iot import IotWorld
 
 
 class ConformanceWorld(Protocol):
@@ -48,3 +49,27 @@ class BatchConformance:
 
     def stopped(self, job_id: str) -> bool:
         return bool(self.world.job(job_id).stop)
+
+
+class IotConformance:
+    provider = "aws-iot"
+    # The proxy names a request by its path's last segment: PUT /jobs/ID/cancel?force=...
+    # and PUT /things/T/jobs/ID/cancel?force=... alike.
+    stop_actions = frozenset({"cancel", "cancel?force=false", "cancel?force=true"})
+    unknown_id = "no-such-iot-job"
+    cancel_running_refused = False
+
+    def __init__(self, world: IotWorld, url: str) -> None:
+        self.world = world
+        self.target_url = url
+
+    def add(self, phase: str) -> str:
+        state, executions = {
+            "queued": ("SCHEDULED", {"dev-1": "QUEUED"}),
+            "running": ("IN_PROGRESS", {"dev-1": "IN_PROGRESS", "dev-2": "QUEUED"}),
+            "finished": ("COMPLETED", {"dev-1": "SUCCEEDED"}),
+        }[phase]
+        return self.world.add_job(state, executions=executions)
+
+    def stopped(self, job_id: str) -> bool:
+        return bool(self.world.job(job_id).status == "CANCELED")

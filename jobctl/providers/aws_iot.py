@@ -1,0 +1,356 @@
+"""AWS IoT jobs: CancelJob, and CancelJobExecution for one thing's execution (`--thing`).
+
+The trap this adapter exists for: CancelJob without force marks the job CANCELED at once, yet
+every execution a device has already started stays IN_PROGRESS. jobctl says how many are left
+running and that --force would cancel them, instead of a bare "cancelled".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from jobctl.engine import STILL_RUNNING
+from jobctl.errors import NotFoundError, ProviderError, UsageError
+from jobctl.models import (
+    Action,
+    JobRef,
+    JobState,
+    Phase,
+    Selection,
+    SendResult,
+    StopOptions,
+    Verb,
+)
+from jobctl.providers.base import ProviderConfig, ProviderInfo, ReasonMode
+
+if TYPE_CHECKING:
+    from jobctl.models import PlannedStop
+
+Q, R, F = Phase.QUEUED, Phase.RUNNING, Phase.FINISHED
+CANCEL_JOB, CANCEL_EXECUTION = "CancelJob", "CancelJobExecution"
+
+INFO = ProviderInfo(
+    name="aws-iot",
+    title="AWS IoT jobs",
+    # Only the statuses the IoT API documents for a job; anything else is never acted on.
+    state_map={
+        "SCHEDULED": Q,
+        "IN_PROGRESS": R,
+        "CANCELED": F,
+        "COMPLETED": F,
+        "DELETION_IN_PROGRESS": F,
+    },
+    success_states=frozenset({"COMPLETED"}),
+    job_id_pattern=re.compile(r"[a-zA-Z0-9_-]{1,64}"),
+    job_id_hint="an AWS IoT job id: 1 to 64 of a-z, A-Z, 0-9, _ and - (e.g. firmware-rollout-42)",
+    reason_mode=ReasonMode.FIELD,
+    reason_code_mode=ReasonMode.FIELD,
+    reason_limit=2028,
+    reason_field="comment",
+    reason_code_field="reasonCode",
+    matrix={
+        "cancel": {
+            "queued": "CancelJob(force=false)",
+            "running": "CancelJob(force=false); executions already IN_PROGRESS keep running "
+            "(reported); --force: force=true",
+            "finished": "already-finished, no call",
+        },
+        "terminate": {
+            "queued": "CancelJob(force=true)",
+            "running": "CancelJob(force=true)",
+            "finished": "already-finished, no call",
+        },
+        "cancel --thing": {
+            "queued": "execution QUEUED: CancelJobExecution(force=false)",
+            "running": "execution IN_PROGRESS: refused (AWS rejects it without force); "
+            "--force: CancelJobExecution(force=true)",
+            "finished": "execution SUCCEEDED/FAILED/TIMED_OUT/REJECTED/REMOVED/CANCELED: "
+            "already-finished, no call",
+        },
+        "terminate --thing": {
+            "queued": "execution QUEUED: CancelJobExecution(force=true)",
+            "running": "execution IN_PROGRESS: CancelJobExecution(force=true)",
+            "finished": "already-finished, no call",
+        },
+    },
+    limitations={
+        "cancel_running": "CancelJob without force marks the job CANCELED but leaves executions "
+        "already IN_PROGRESS running on their devices; jobctl reports how many",
+        "force": "force=true cancels IN_PROGRESS executions: a device running one cannot report "
+        "its status afterwards and must recover on its own",
+        "execution_reason": "CancelJobExecution has no comment or reasonCode field: with --thing, "
+        "--reason and --reason-code are kept in the audit log only",
+        "names": "IoT jobs have no name apart from their id: --name matches the job id",
+    },
+    target_option="--thing",
+    target_pattern=re.compile(r"[a-zA-Z0-9:_-]{1,128}"),
+    # DescribeJob and DescribeJobExecution take one job each; `describe` runs them concurrently.
+    describe_batch=1,
+    send_batch=1,
+    default_concurrency=8,
+    regions=(
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "sa-east-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-5",
+        "ap-south-1",
+        "ap-east-1",
+        "me-south-1",
+        "me-central-1",
+        "il-central-1",
+    ),
+    region_env=("AWS_REGION", "AWS_DEFAULT_REGION"),
+    endpoint_env=("AWS_ENDPOINT_URL_IOT", "AWS_ENDPOINT_URL"),
+)
+
+# A job execution's status on one thing (JobExecutionStatus), normalized the same way.
+EXECUTION_STATE_MAP: Mapping[str, Phase] = {
+    "QUEUED": Q,
+    "IN_PROGRESS": R,
+    "SUCCEEDED": F,
+    "FAILED": F,
+    "TIMED_OUT": F,
+    "REJECTED": F,
+    "REMOVED": F,
+    "CANCELED": F,
+}
+
+_LOOKUP_THREADS = 8
+
+
+def forced(options: StopOptions) -> bool:
+    """`terminate` and `cancel --force` both send force=true."""
+    return options.verb is Verb.TERMINATE or options.force
+
+
+def _not_a_comment(text: str) -> str | None:
+    """The first character IoT's comment pattern `[^\\p{C}]+` rejects, if any.
+
+    jobctl's shared check already refuses control, bidi and private-use characters; IoT also
+    refuses the other invisible format characters (zero-width space, soft hyphen...).
+    """
+    for char in text:
+        if unicodedata.category(char).startswith("C"):
+            return char
+    return None
+
+
+def plan(*, ref: JobRef, job: JobState, options: StopOptions) -> Action:
+    """DESIGN.md §2, the aws-iot rows; `ref.target` set means one thing's execution."""
+    if ref.target is not None:
+        return _plan_execution(ref, job, options)
+    if job.phase is F:
+        return Action.noop(f"already {job.native_state}; nothing sent")
+    if job.phase is Phase.UNKNOWN:
+        return Action.refuse(f"unknown state {job.native_state!r}; nothing sent")
+    bad = _not_a_comment(options.reason)
+    if bad is not None:
+        return Action.refuse(f"--reason contains {bad!a}, which IoT's comment field does not take")
+    force = forced(options)
+    request: dict[str, Any] = {"jobId": ref.job_id, "force": force, "comment": options.reason}
+    if options.reason_code is not None:
+        request["reasonCode"] = options.reason_code
+    message = ""
+    if job.phase is R and not force:
+        message = "executions already IN_PROGRESS keep running; --force would cancel them"
+    return Action.send(CANCEL_JOB, request, message)
+
+
+def _plan_execution(ref: JobRef, job: JobState, options: StopOptions) -> Action:
+    where = f"execution on thing {ref.target}"
+    if job.phase is F:
+        return Action.noop(f"{where} already {job.native_state}; nothing sent")
+    if job.phase is Phase.UNKNOWN:
+        return Action.refuse(f"{where}: unknown state {job.native_state!r}; nothing sent")
+    force = forced(options)
+    if job.phase is R and not force:
+        return Action.refuse(
+            f"{where} is IN_PROGRESS: AWS rejects CancelJobExecution without force "
+            "(InvalidStateTransition); use --force or 'jobctl terminate'"
+        )
+    # No expectedVersion: a device updating its progress meanwhile must not void the stop.
+    request = {"jobId": ref.job_id, "thingName": ref.target, "force": force}
+    return Action.send(CANCEL_EXECUTION, request, where)
+
+
+def _epoch(value: Any) -> float | None:
+    timestamp = getattr(value, "timestamp", None)
+    return float(timestamp()) if callable(timestamp) else None
+
+
+def job_state(raw: Mapping[str, Any]) -> JobState:
+    """A Job (DescribeJob) or JobSummary (ListJobs) as jobctl's JobState."""
+    status = str(raw.get("status", ""))
+    phase = INFO.phase_of(status)
+    extra: dict[str, Any] = {}
+    details = raw.get("jobProcessDetails") or {}
+    in_progress = details.get("numberOfInProgressThings")
+    if isinstance(in_progress, int):
+        extra["in_progress_executions"] = in_progress
+        extra["queued_executions"] = int(details.get("numberOfQueuedThings") or 0)
+        if phase is F and in_progress > 0:
+            extra[STILL_RUNNING] = {"in_progress_executions": in_progress}
+    if raw.get("isConcurrent") is not None:
+        extra["is_concurrent"] = bool(raw["isConcurrent"])
+    if raw.get("forceCanceled"):
+        extra["force_canceled"] = True
+    why = [str(raw[key]) for key in ("reasonCode", "comment") if raw.get(key)]
+    if status == "CANCELED" and why:
+        extra["status_reason"] = ": ".join(why)
+    return JobState(
+        job_id=str(raw["jobId"]),
+        native_state=status,
+        phase=phase,
+        # An IoT job's id is the name its owner gave it; there is no other.
+        name=str(raw["jobId"]),
+        succeeded=status in INFO.success_states,
+        created_at=_epoch(raw.get("createdAt")),
+        extra=extra,
+    )
+
+
+def execution_state(raw: Mapping[str, Any], *, job_id: str, thing: str) -> JobState:
+    """A JobExecution (DescribeJobExecution) on one thing as jobctl's JobState."""
+    status = str(raw.get("status", ""))
+    extra: dict[str, Any] = {"thing": thing}
+    if raw.get("versionNumber") is not None:
+        extra["version"] = raw["versionNumber"]
+    if raw.get("forceCanceled"):
+        extra["force_canceled"] = True
+    return JobState(
+        job_id=job_id,
+        native_state=status,
+        phase=EXECUTION_STATE_MAP.get(status, Phase.UNKNOWN),
+        name=job_id,
+        succeeded=status == "SUCCEEDED",
+        created_at=_epoch(raw.get("queuedAt")),
+        extra=extra,
+    )
+
+
+def _executions(count: int) -> str:
+    return "1 execution is" if count == 1 else f"{count} executions are"
+
+
+class AwsIotProvider:
+    info: ClassVar[ProviderInfo] = INFO
+
+    def __init__(self, *, config: ProviderConfig) -> None:
+        from jobctl.providers._aws import make_client
+
+        self.client, self.region = make_client("iot", config)
+
+    def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
+        unique = list(dict.fromkeys(refs))
+        if not unique:
+            return {}
+        workers = min(_LOOKUP_THREADS, len(unique))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iot-describe") as pool:
+            answers = list(pool.map(self._describe_one, unique))
+        return {ref: state for ref, state in zip(unique, answers, strict=True) if state is not None}
+
+    def _describe_one(self, ref: JobRef) -> JobState | None:
+        """One lookup; None when IoT does not know the job (or the thing's execution)."""
+        from jobctl.providers._aws import aws_errors
+
+        thing = ref.target
+        try:
+            with aws_errors():
+                if thing is None:
+                    return job_state(self.client.describe_job(jobId=ref.job_id)["job"])
+                answer = self.client.describe_job_execution(jobId=ref.job_id, thingName=thing)
+        except NotFoundError:
+            return None
+        return execution_state(answer["execution"], job_id=ref.job_id, thing=thing)
+
+    def list_jobs(self, *, selection: Selection) -> Sequence[JobState]:
+        """ListJobs once per wanted status, every page; jobs are listed without executions."""
+        from jobctl.providers._aws import aws_errors
+
+        if selection.queue is not None:
+            msg = "--queue applies to aws-batch only: IoT jobs have no queue"
+            raise UsageError(msg)
+        found: dict[str, JobState] = {}
+        paginator = self.client.get_paginator("list_jobs")
+        for status in sorted(s for s in selection.states if s in INFO.state_map):
+            with aws_errors():
+                for page in paginator.paginate(status=status):
+                    for raw in page.get("jobs", []):
+                        state = job_state(raw)
+                        if state.native_state in selection.states:
+                            found.setdefault(state.job_id, state)
+        return list(found.values())
+
+    def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
+        return plan(ref=ref, job=job, options=options)
+
+    def send(self, *, stops: Sequence[PlannedStop]) -> Sequence[SendResult]:
+        return [self._send_one(stop) for stop in stops]
+
+    def _send_one(self, stop: PlannedStop) -> SendResult:
+        from jobctl.providers._aws import aws_errors, request_id_of
+
+        if stop.action.operation == CANCEL_EXECUTION:
+            method = self.client.cancel_job_execution
+        else:
+            method = self.client.cancel_job
+        try:
+            with aws_errors():
+                response = method(**stop.action.request)
+        except NotFoundError as exc:
+            return SendResult(False, exc.request_id, exc.code, exc.message, not_found=True)
+        except ProviderError as exc:
+            return SendResult(False, exc.request_id, exc.code, exc.message)
+        return SendResult(True, request_id_of(response))
+
+    def notices(self, *, options: StopOptions, stops: Sequence[PlannedStop]) -> Sequence[str]:
+        notices = []
+        if any(stop.action.request.get("force") for stop in stops):
+            notices.append(
+                "force=true: a device running a force-cancelled job execution cannot report "
+                "its status afterwards; make sure it can recover on its own"
+            )
+        user_given = not options.reason_is_default or options.reason_code is not None
+        if user_given and any(stop.action.operation == CANCEL_EXECUTION for stop in stops):
+            notices.append(
+                "CancelJobExecution has no comment or reasonCode field: "
+                "--reason and --reason-code are kept in the audit log only"
+            )
+        return notices
+
+    def verify_message(self, *, before: JobState, after: JobState, options: StopOptions) -> str:
+        thing = after.extra.get("thing")
+        if thing is not None:
+            return f"stop accepted; execution on thing {thing} is still {after.native_state}"
+        running = int(after.extra.get("in_progress_executions") or 0)
+        if after.phase is F and running:
+            if forced(options):
+                return (
+                    f"job {after.native_state}; {_executions(running)} still IN_PROGRESS "
+                    "while IoT force-cancels them"
+                )
+            return (
+                f"job {after.native_state}, but {_executions(running)} still IN_PROGRESS on "
+                "their devices: cancel without --force leaves started executions running; "
+                "--force would cancel them (now: jobctl cancel --force --thing NAME "
+                f"{after.job_id})"
+            )
+        return f"stop accepted; job is still {after.native_state}"
