@@ -63,6 +63,7 @@ class AuditLog:
             "state_before": result.state_before,
             "state_after": result.state_after,
             "request_id": result.request_id,
+            "message": result.message,
             "error": None if result.outcome.ok else result.message,
         }
         if result.extra.get("thing"):

@@ -92,6 +92,24 @@ OutputOpt = Annotated[
 QuietOpt = Annotated[
     bool, typer.Option("-q", "--quiet", help="No progress or notices on stderr; errors still.")
 ]
+QueueOpt = Annotated[
+    str | None, typer.Option("--queue", help="aws-batch: only jobs in this queue (name or ARN).")
+]
+StatusOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--status",
+        help="Only jobs in this state: a provider state (any case) or queued/running; repeatable.",
+    ),
+]
+NameOpt = Annotated[
+    str | None, typer.Option("--name", help="Only jobs whose name matches this glob.")
+]
+OlderOpt = Annotated[
+    str | None,
+    typer.Option("--older-than", help="Only jobs created longer ago than this (e.g. 2h)."),
+]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every unfinished job in scope.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")]
 
 
@@ -151,11 +169,17 @@ def _stop_command(verb: Verb, summary: str) -> None:
         no_audit: Annotated[
             bool, typer.Option("--no-audit", help="Do not write the audit log.")
         ] = False,
+        queue: QueueOpt = None,
+        status: StatusOpt = None,
+        name: NameOpt = None,
+        older_than: OlderOpt = None,
+        all_jobs: AllOpt = False,
         quiet: QuietOpt = False,
         debug: DebugOpt = False,
     ) -> int:
         from jobctl.durations import parse_duration
         from jobctl.runner import Connection, Io, StopArgs, stop
+        from jobctl.selection import FilterArgs
 
         conn = Connection(
             provider=provider,
@@ -183,11 +207,12 @@ def _stop_command(verb: Verb, summary: str) -> None:
             concurrency=concurrency,
             rate=rate,
             no_audit=no_audit,
+            filters=FilterArgs(queue, tuple(status or ()), name, older_than, all_jobs),
         )
         return stop(args, Io())
 
     command.__doc__ = summary
-    app.command(name=str(verb), no_args_is_help=True)(command)
+    app.command(name=str(verb), no_args_is_help=True, epilog=EXIT_CODES)(command)
 
 
 _stop_command(
@@ -218,6 +243,32 @@ def status(
         provider, region, profile, endpoint_url, output.value if output else None, quiet, debug
     )
     return run_status(list(jobs or []), conn, Io())
+
+
+@app.command(name="list")
+def list_command(
+    provider: ProviderOpt = None,
+    queue: QueueOpt = None,
+    status: StatusOpt = None,
+    name: NameOpt = None,
+    older_than: OlderOpt = None,
+    all_jobs: AllOpt = False,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    endpoint_url: EndpointOpt = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> int:
+    """List jobs matching filters (unfinished ones unless --status says otherwise)."""
+    from jobctl.runner import Connection, Io, list_jobs
+    from jobctl.selection import FilterArgs
+
+    conn = Connection(
+        provider, region, profile, endpoint_url, output.value if output else None, quiet, debug
+    )
+    filters = FilterArgs(queue, tuple(status or ()), name, older_than, all_jobs)
+    return list_jobs(conn, filters, Io())
 
 
 @app.command()

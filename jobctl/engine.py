@@ -12,8 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
+from jobctl.dispatch import dispatch
 from jobctl.errors import ExitCode, ProviderError
 from jobctl.models import (
+    Action,
     ActionKind,
     JobRef,
     JobState,
@@ -25,8 +27,8 @@ from jobctl.models import (
     StopOptions,
     Verb,
 )
-from jobctl.providers.base import Provider
-from jobctl.ratelimit import RateLimiter
+from jobctl.providers.base import BulkUnsupported, Provider
+from jobctl.ratelimit import RateLimiter, pacing
 
 GroupKey = tuple[str, str | None]  # (provider name, region override)
 
@@ -56,7 +58,10 @@ class Hooks:
     """Where the engine reports as it goes: results as decided, stop requests as answered."""
 
     on_result: Callable[[Result], None] = lambda result: None
+    # Once per stop request answered, with the outcome as first known: the audit log's feed.
     on_sent: Callable[[Result], None] = lambda result: None
+    # A job still stopping changed state while --wait polled (for a live view).
+    on_update: Callable[[Result], None] = lambda result: None
     on_notice: Callable[[str], None] = lambda text: None
     # Set to stop sending: unsent jobs become `skipped`; requests in flight finish.
     stop: threading.Event = field(default_factory=threading.Event)
@@ -165,11 +170,30 @@ class Engine:
         self.settings = settings
         self.hooks = hooks or Hooks()
         self._results: dict[tuple[int, JobRef], Result] = {}
+        # Accepted stop requests not yet reported through on_sent (verification pending).
+        self._unreported: dict[tuple[int, JobRef], Result] = {}
         self._lock = threading.Lock()
 
     # -- the pipeline ----------------------------------------------------------------------
 
     def run(self) -> list[Result]:
+        try:
+            return self._run()
+        finally:
+            self.flush_unreported()
+
+    def flush_unreported(self) -> None:
+        """Report stop requests sent but not yet reported: unanswered or unverified.
+
+        Runs when the engine ends by any path, and from a second Ctrl-C before leaving at once,
+        so every request that left the machine reaches the audit log.
+        """
+        with self._lock:
+            pending, self._unreported = list(self._unreported.values()), {}
+        for result in pending:
+            self.hooks.on_sent(result)
+
+    def _run(self) -> list[Result]:
         planned: list[tuple[Group, int, list[PlannedStop]]] = []
         for index, group in enumerate(self.groups):
             planned.append((group, index, self._lookup_and_plan(index, group)))
@@ -206,6 +230,14 @@ class Engine:
         )
 
     def _lookup_and_plan(self, index: int, group: Group) -> list[PlannedStop]:
+        if self.hooks.stop.is_set():
+            for ref in group.refs:
+                self._decide(
+                    index,
+                    ref,
+                    replace(self._base(group, ref, None), message="not looked up: interrupted"),
+                )
+            return []
         try:
             states = group.provider.describe(refs=group.refs)
         except Exception as exc:
@@ -233,7 +265,7 @@ class Engine:
                 )
                 continue
             action = group.provider.plan(ref=ref, job=state, options=self.options)
-            base = replace(base, operation=action.operation, message=action.message)
+            base = _with_action(base, action)
             if action.kind is ActionKind.NOOP:
                 self._decide(index, ref, replace(base, outcome=Outcome.ALREADY_FINISHED))
             elif action.kind is ActionKind.REFUSE:
@@ -249,42 +281,69 @@ class Engine:
     def _execute_group(self, index: int, group: Group, stops: list[PlannedStop]) -> None:
         if not stops:
             return
-        chunks = _chunks(stops, group.provider.info.send_batch)
         limiter = RateLimiter(group.rate)
+        sent = dispatch(
+            stops,
+            provider=group.provider,
+            concurrency=group.concurrency,
+            halt=self.hooks.stop,
+            send=lambda chunk: self._send_chunk(index, group, limiter, chunk),
+            skip=lambda chunk: [self._unsent(group, stop) for stop in chunk],
+        )
         accepted: list[tuple[PlannedStop, Result]] = []
-        with ThreadPoolExecutor(max_workers=max(group.concurrency, 1)) as pool:
-            futures = [pool.submit(self._send_chunk, group, limiter, chunk) for chunk in chunks]
-            for chunk, future in zip(chunks, futures, strict=True):
-                for stop, result in zip(chunk, future.result(), strict=True):
-                    if result.outcome is Outcome.STOPPING:
-                        accepted.append((stop, result))
-                    else:
-                        self._decide(index, stop.ref, result)
-        for stop, result in self._verify(group, accepted):
+        for stop, result in sent:
+            if result.outcome is Outcome.STOPPING:
+                accepted.append((stop, result))
+            else:
+                self._decide(index, stop.ref, result)
+        for stop, result in self._verify(index, group, accepted):
             self._decide(index, stop.ref, result)
 
+    def _unsent(self, group: Group, stop: PlannedStop) -> Result:
+        return replace(
+            _with_action(self._base(group, stop.ref, stop.before), stop.action),
+            request=stop.action.request,
+            message="not sent: interrupted",
+        )
+
     def _send_chunk(
-        self, group: Group, limiter: RateLimiter, chunk: Sequence[PlannedStop]
+        self, index: int, group: Group, limiter: RateLimiter, chunk: Sequence[PlannedStop]
     ) -> list[Result]:
+        """One provider request for the chunk; raises BulkUnsupported to have it split."""
+        if not limiter.acquire(self.hooks.stop):
+            return [self._unsent(group, stop) for stop in chunk]
         bases = [
             replace(
-                self._base(group, stop.ref, stop.before),
-                operation=stop.action.operation,
-                request=stop.action.request,
-                message=stop.action.message,
+                _with_action(self._base(group, s.ref, s.before), s.action), request=s.action.request
             )
-            for stop in chunk
+            for s in chunk
         ]
-        if self.hooks.stop.is_set() or not limiter.acquire(self.hooks.stop):
-            return [replace(b, message="not sent: interrupted") for b in bases]
+        keys = [(index, stop.ref) for stop in chunk]
+        with self._lock:
+            for key, base in zip(keys, bases, strict=True):
+                self._unreported[key] = replace(
+                    base, outcome=Outcome.STOPPING, message="stop request sent; no answer yet"
+                )
         try:
-            answers: Sequence[SendResult] = group.provider.send(stops=chunk)
+            # Requests a provider sends beyond the first (its own retries) take tokens too.
+            with pacing(limiter, self.hooks.stop):
+                answers: Sequence[SendResult] = group.provider.send(stops=chunk)
+        except BulkUnsupported:
+            with self._lock:
+                for key in keys:
+                    self._unreported.pop(key, None)
+            raise
         except Exception as exc:
             answers = [SendResult(False, None, _error_code(exc), str(exc))] * len(chunk)
         results = []
-        for base, answer in zip(bases, answers, strict=True):
+        for stop, base, answer in zip(chunk, bases, answers, strict=True):
             if answer.accepted:
+                # Reported to the audit log once verified, or by flush_unreported().
                 result = replace(base, outcome=Outcome.STOPPING, request_id=answer.request_id)
+                with self._lock:
+                    self._unreported[(index, stop.ref)] = replace(
+                        result, message="stop accepted; not verified"
+                    )
             else:
                 outcome = Outcome.NOT_FOUND if answer.not_found else Outcome.FAILED
                 message = (
@@ -295,12 +354,14 @@ class Engine:
                 result = replace(
                     base, outcome=outcome, message=message, request_id=answer.request_id
                 )
-            self.hooks.on_sent(result)
+                with self._lock:
+                    self._unreported.pop((index, stop.ref), None)
+                self.hooks.on_sent(result)
             results.append(result)
         return results
 
     def _verify(
-        self, group: Group, accepted: list[tuple[PlannedStop, Result]]
+        self, index: int, group: Group, accepted: list[tuple[PlannedStop, Result]]
     ) -> list[tuple[PlannedStop, Result]]:
         if not accepted:
             return []
@@ -323,6 +384,11 @@ class Engine:
             )
             for stop, result in accepted
         ]
+        for stop, result in current:
+            with self._lock:
+                reported = self._unreported.pop((index, stop.ref), None) is not None
+            if reported:
+                self.hooks.on_sent(result)
         if self.settings.wait:
             current = self._wait(group, current)
         return current
@@ -347,6 +413,9 @@ class Engine:
                 s.ref: verified(group.provider, self.options, r, s.before, after.get(s.ref), error)
                 for s, r in pending
             }
+            for result in updated.values():
+                if result.outcome is not Outcome.STOPPING:
+                    self.hooks.on_update(result)
             current = [(s, updated.get(s.ref, r)) for s, r in current]
         return [
             (s, replace(r, extra={**r.extra, "wait_timed_out": True}))
@@ -356,12 +425,14 @@ class Engine:
         ]
 
 
-def _chunks(stops: Sequence[PlannedStop], size: int) -> list[list[PlannedStop]]:
-    by_operation: dict[str | None, list[PlannedStop]] = {}
-    for stop in stops:
-        by_operation.setdefault(stop.action.operation, []).append(stop)
-    size = max(size, 1)
-    return [ops[i : i + size] for ops in by_operation.values() for i in range(0, len(ops), size)]
+def _with_action(base: Result, action: Action) -> Result:
+    """A result carrying the planner's decision: operation, note, and its extra details."""
+    return replace(
+        base,
+        operation=action.operation,
+        message=action.message,
+        extra={**base.extra, **action.extra},
+    )
 
 
 def _error_code(exc: Exception) -> str:

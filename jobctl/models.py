@@ -141,10 +141,19 @@ class Action:
     # The exact native request parameters.
     request: Mapping[str, Any] = field(default_factory=dict)
     message: str = ""
+    # Goes into the result's `extra`: what the native request cannot carry (Tencent's reason).
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def send(cls, operation: str, request: Mapping[str, Any], message: str = "") -> Action:
-        return cls(ActionKind.SEND, operation, dict(request), message)
+    def send(
+        cls,
+        operation: str,
+        request: Mapping[str, Any],
+        message: str = "",
+        *,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Action:
+        return cls(ActionKind.SEND, operation, dict(request), message, dict(extra or {}))
 
     @classmethod
     def noop(cls, message: str) -> Action:

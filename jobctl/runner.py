@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
 
 from jobctl import config as cfg
-from jobctl import providers, refs, validate
+from jobctl import providers, refs, safety, selection, validate
 from jobctl.audit import AuditLog, default_path, user_and_host
 from jobctl.engine import Engine, Group, Hooks, RunSettings, Summary, exit_code_for, summarize
 from jobctl.errors import UsageError
-from jobctl.models import JobRef, StopOptions, Verb
-from jobctl.providers.base import ProviderConfig, ProviderInfo
+from jobctl.models import JobRef, Result, StopOptions, Verb
+from jobctl.progress import LiveView
+from jobctl.providers.base import Provider, ProviderConfig, ProviderInfo
 from jobctl.render import STATUS_COLUMNS, STOP_COLUMNS, STOP_TABLE_COLUMNS, Renderer
-
-CONFIRM_THRESHOLD = 20
+from jobctl.selection import FilterArgs
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class StopArgs:
     concurrency: int | None = None
     rate: float | None = None
     no_audit: bool = False
+    filters: FilterArgs = field(default_factory=FilterArgs)
 
 
 @dataclass
@@ -65,6 +66,9 @@ class Io:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     stdin_is_tty: Callable[[], bool] = field(default_factory=lambda: sys.stdin.isatty)
     stdout_is_tty: Callable[[], bool] = field(default_factory=lambda: sys.stdout.isatty)
+    stderr_is_tty: Callable[[], bool] = field(default_factory=lambda: sys.stderr.isatty)
+    # The answer to a [y/N] question; the terminal is standard input when asked.
+    read_answer: Callable[[], str] = field(default_factory=lambda: sys.stdin.readline)
 
     def notice(self, text: str) -> None:
         from jobctl.sanitize import clean
@@ -119,9 +123,15 @@ def provider_config(
     )
 
 
+def open_provider(
+    name: str, region: str | None, conn: Connection, file: cfg.FileConfig, timeout: float
+) -> Provider:
+    info = providers.info(name)
+    return providers.create(name, provider_config(name, info, region, conn, file, timeout))
+
+
 def connect(
     resolved: Sequence[JobRef],
-    infos: dict[str, ProviderInfo],
     conn: Connection,
     file: cfg.FileConfig,
     *,
@@ -133,24 +143,37 @@ def connect(
     by_key: dict[tuple[str, str | None], list[JobRef]] = {}
     for ref in resolved:
         by_key.setdefault((ref.provider, ref.region), []).append(ref)
-    groups = []
-    for (name, region), group_refs in by_key.items():
-        info = infos[name]
-        pconfig = provider_config(name, info, region, conn, file, timeout)
-        instance = providers.create(name, pconfig)
-        section = file.provider(name)
-        groups.append(
-            Group(
-                provider=instance,
-                region=getattr(instance, "region", pconfig.region),
-                refs=group_refs,
-                concurrency=int(
-                    cfg.first(concurrency, section.get("concurrency"), info.default_concurrency)
-                ),
-                rate=cfg.first(rate, section.get("rate"), info.default_rate),
-            )
+    return [
+        make_group(
+            open_provider(name, region, conn, file, timeout),
+            group_refs,
+            file,
+            concurrency=concurrency,
+            rate=rate,
         )
-    return groups
+        for (name, region), group_refs in by_key.items()
+    ]
+
+
+def make_group(
+    instance: Provider,
+    refs: list[JobRef],
+    file: cfg.FileConfig,
+    *,
+    concurrency: int | None,
+    rate: float | None,
+) -> Group:
+    info = instance.info
+    section = file.provider(info.name)
+    return Group(
+        provider=instance,
+        region=getattr(instance, "region", None),
+        refs=refs,
+        concurrency=int(
+            cfg.first(concurrency, section.get("concurrency"), info.default_concurrency)
+        ),
+        rate=cfg.first(rate, section.get("rate"), info.default_rate),
+    )
 
 
 def default_reason(verb: Verb) -> str:
@@ -158,44 +181,138 @@ def default_reason(verb: Verb) -> str:
     return f"jobctl: {verb} by {user}@{host}"
 
 
-def stop(args: StopArgs, io: Io) -> int:
-    file = cfg.load()
-    fmt = output_format(args.conn, file, io)
+def stop_options(args: StopArgs, file: cfg.FileConfig) -> StopOptions:
     validate.check_reason(args.reason)
     validate.check_reason_code(args.reason_code)
     user_reason = cfg.first(args.reason, file.defaults.get("reason"))
     validate.check_reason(user_reason)
-    options = StopOptions(
+    return StopOptions(
         verb=args.verb,
         reason=user_reason or default_reason(args.verb),
         reason_is_default=user_reason is None,
         reason_code=args.reason_code,
         force=args.force,
     )
-    if not args.jobs:
-        msg = "no jobs given: name job ids, or '-' to read them from standard input"
+
+
+def selected_provider(conn: Connection, file: cfg.FileConfig, what: str) -> str:
+    name = cfg.first(conn.provider, file.defaults.get("provider"))
+    if name is None:
+        msg = f"{what} needs a provider: pass -p/--provider or set JOBCTL_PROVIDER"
         raise UsageError(msg)
+    providers.registration(str(name))
+    return str(name)
+
+
+def stop(args: StopArgs, io: Io) -> int:
+    file = cfg.load()
+    fmt = output_format(args.conn, file, io)
+    options = stop_options(args, file)
+    if args.jobs and args.filters.any:
+        msg = (
+            "name jobs or select them with filters "
+            "(--queue, --status, --name, --older-than, --all), not both"
+        )
+        raise UsageError(msg)
+    if not args.jobs and not args.filters.given:
+        if args.filters.queue is not None:
+            msg = "--queue only scopes a selection: add --status, --name, --older-than or --all"
+        else:
+            msg = (
+                "no jobs given: name job ids, '-' to read them from standard input, "
+                "or select with --status/--name/--older-than/--all"
+            )
+        raise UsageError(msg)
+    renderer = Renderer(fmt, str(args.verb), stdout=io.stdout)
+    if args.filters.given:
+        groups = _select_groups(args, options, file, io)
+        if not groups:
+            summary = summarize([], ignore_not_found=args.ignore_not_found)
+            renderer.finish([], summary, _stop_columns(fmt))
+            return int(summary.exit_code)
+    else:
+        groups = _named_groups(args, options, file, io)
+    return _run(args, options, groups, renderer, fmt, io)
+
+
+def _named_groups(
+    args: StopArgs, options: StopOptions, file: cfg.FileConfig, io: Io
+) -> list[Group]:
     resolved, infos = resolve_refs(args.jobs, args.conn, file, io, args.things)
     for info in infos.values():
         validate.check_provider_options(info, options)
-    confirm(resolved, args, io)
+    confirming = safety.needs_confirmation(
+        count=len(resolved), by_filter=False, yes=args.yes, dry_run=args.dry_run
+    )
+    if confirming:
+        safety.refuse_without_terminal(io, str(args.verb), f"{len(resolved)} jobs")
     groups = connect(
         resolved,
-        infos,
         args.conn,
         file,
         concurrency=args.concurrency,
         rate=args.rate,
         timeout=args.timeout,
     )
+    if confirming:
+        rows = [[f"{r.provider}:{r.job_id}", r.region or ""] for r in resolved]
+        safety.preview(io, f"about to {args.verb} {len(resolved)} jobs:", rows)
+        safety.ask(io, f"{str(args.verb).capitalize()} {len(resolved)} jobs?")
+    return groups
 
-    renderer = Renderer(fmt, str(args.verb), stdout=io.stdout)
-    audit = None if args.no_audit or args.dry_run else AuditLog(default_path(), warn=io.notice)
-    hooks = Hooks(
-        on_result=lambda result: renderer.row(result.as_dict()),
-        on_sent=(lambda result: audit.record(result, options)) if audit else (lambda result: None),
-        on_notice=io.notice,
+
+def _select_groups(
+    args: StopArgs, options: StopOptions, file: cfg.FileConfig, io: Io
+) -> list[Group]:
+    name = selected_provider(args.conn, file, "a filter selection")
+    info = providers.info(name)
+    validate.check_provider_options(info, options)
+    chosen = selection.build(info, args.filters)
+    confirming = safety.needs_confirmation(
+        count=0, by_filter=True, yes=args.yes, dry_run=args.dry_run
     )
+    if confirming:
+        safety.refuse_without_terminal(io, str(args.verb), "a filter selection")
+    instance = open_provider(name, None, args.conn, file, args.timeout)
+    region = getattr(instance, "region", None)
+    jobs = selection.select(instance.list_jobs(selection=chosen), chosen)
+    scope = selection.scope_words(info, args.filters, chosen, region)
+    if not jobs:
+        io.notice(f"no jobs matched: {scope}")
+        return []
+    if confirming:
+        safety.preview(io, f"{len(jobs)} {scope}:", safety.job_rows(jobs))
+        safety.ask(io, f"{str(args.verb).capitalize()} these {len(jobs)} jobs?")
+    refs = [JobRef(name, job.job_id) for job in jobs]
+    return [make_group(instance, refs, file, concurrency=args.concurrency, rate=args.rate)]
+
+
+def _stop_columns(fmt: str) -> tuple[str, ...]:
+    return STOP_TABLE_COLUMNS if fmt == "table" else STOP_COLUMNS
+
+
+def _run(
+    args: StopArgs, options: StopOptions, groups: list[Group], renderer: Renderer, fmt: str, io: Io
+) -> int:
+    audit = None if args.no_audit or args.dry_run else AuditLog(default_path(), warn=io.notice)
+    total = sum(len(g.refs) for g in groups)
+    view = LiveView(
+        total,
+        enabled=io.stderr_is_tty() and not args.conn.quiet and total > 1,
+        label=f"{args.verb}ing",
+    )
+    notice = (lambda text: None) if args.conn.quiet else io.notice
+
+    def sent(result: Result) -> None:
+        view.seen(result)
+        if audit is not None:
+            audit.record(result, options)
+
+    def decided(result: Result) -> None:
+        view.seen(result)
+        renderer.row(result.as_dict())
+
+    hooks = Hooks(on_result=decided, on_sent=sent, on_update=view.seen, on_notice=notice)
     settings = RunSettings(
         dry_run=args.dry_run,
         ignore_not_found=args.ignore_not_found,
@@ -203,32 +320,17 @@ def stop(args: StopArgs, io: Io) -> int:
         timeout=args.timeout,
         poll_interval=args.poll_interval,
     )
-    results = Engine(groups, options, settings, hooks).run()
-    summary = summarize(results, ignore_not_found=args.ignore_not_found)
-    columns = STOP_TABLE_COLUMNS if fmt == "table" else STOP_COLUMNS
-    renderer.finish([r.as_dict() for r in results], summary, columns)
+    engine = Engine(groups, options, settings, hooks)
+    with (
+        safety.interruptible(hooks.stop, notice=io.notice, on_second=engine.flush_unreported),
+        view,
+    ):
+        results = engine.run()
+    summary = summarize(
+        results, ignore_not_found=args.ignore_not_found, interrupted=hooks.stop.is_set()
+    )
+    renderer.finish([r.as_dict() for r in results], summary, _stop_columns(fmt))
     return int(summary.exit_code)
-
-
-def confirm(resolved: Sequence[JobRef], args: StopArgs, io: Io) -> None:
-    """More than CONFIRM_THRESHOLD jobs: preview and ask, or refuse without a terminal."""
-    if len(resolved) <= CONFIRM_THRESHOLD or args.yes or args.dry_run:
-        return
-    preview = ", ".join(f"{r.provider}:{r.job_id}" for r in resolved[:5])
-    more = f" and {len(resolved) - 5} more" if len(resolved) > 5 else ""
-    io.notice(f"about to {args.verb} {len(resolved)} jobs: {preview}{more}")
-    if not io.stdin_is_tty():
-        msg = (
-            f"refusing to {args.verb} {len(resolved)} jobs without confirmation: "
-            "standard input is not a terminal; pass -y/--yes"
-        )
-        raise UsageError(msg)
-    io.stderr.write(f"{args.verb} {len(resolved)} jobs? [y/N] ")
-    io.stderr.flush()
-    answer = sys.stdin.readline().strip().lower()
-    if answer not in ("y", "yes"):
-        msg = "not confirmed; nothing sent"
-        raise UsageError(msg)
 
 
 def status(jobs: Sequence[str], conn: Connection, io: Io) -> int:
@@ -237,8 +339,8 @@ def status(jobs: Sequence[str], conn: Connection, io: Io) -> int:
     if not jobs:
         msg = "no jobs given: name job ids, or '-' to read them from standard input"
         raise UsageError(msg)
-    resolved, infos = resolve_refs(jobs, conn, file, io)
-    groups = connect(resolved, infos, conn, file)
+    resolved, _ = resolve_refs(jobs, conn, file, io)
+    groups = connect(resolved, conn, file)
     rows = [row for group in groups for row in _status_rows(group)]
     failed = sum(1 for row in rows if row["state"] is None)
     ok = len(rows) - failed
@@ -290,3 +392,45 @@ def _status_rows(group: Group) -> list[dict[str, Any]]:
             }
         rows.append(row)
     return rows
+
+
+LIST_COLUMNS = ("job_id", "provider", "region", "state", "phase", "name", "created")
+
+
+def list_jobs(conn: Connection, filters: FilterArgs, io: Io) -> int:
+    """`jobctl list`: what a filter selection would pick, in every output format."""
+    import datetime as dt
+
+    file = cfg.load()
+    fmt = output_format(conn, file, io)
+    name = selected_provider(conn, file, "jobctl list")
+    info = providers.info(name)
+    chosen = selection.build(info, filters)
+    instance = open_provider(name, None, conn, file, 600.0)
+    region = getattr(instance, "region", None)
+    jobs = selection.select(instance.list_jobs(selection=chosen), chosen)
+    rows = [
+        {
+            "provider": name,
+            "region": region,
+            "job_id": job.job_id,
+            "name": job.name,
+            "state": job.native_state,
+            "phase": str(job.phase),
+            "created": (
+                dt.datetime.fromtimestamp(job.created_at, dt.UTC).isoformat(timespec="seconds")
+                if job.created_at is not None
+                else None
+            ),
+            "extra": dict(job.extra),
+        }
+        for job in jobs
+    ]
+    if not rows and not conn.quiet:
+        io.notice(f"no jobs matched: {selection.scope_words(info, filters, chosen, region)}")
+    summary = Summary(len(rows), len(rows), 0, exit_code_for(len(rows), 0))
+    renderer = Renderer(fmt, "list", stdout=io.stdout)
+    for row in rows:
+        renderer.row(row)
+    renderer.finish(rows, summary, LIST_COLUMNS)
+    return int(summary.exit_code)

@@ -59,7 +59,9 @@ def test_bulk_terminate(provider) -> None:
     assert all(r.accepted for r in results)
 
 
-def test_endpoint_without_bulk_falls_back_to_one_call_per_job(provider) -> None:
+def test_endpoint_without_bulk_asks_for_single_calls_and_remembers(provider) -> None:
+    from jobctl.providers.base import BulkUnsupported
+
     stops = [stop("a"), stop("b")]
     with Stubber(provider.client) as stubber:
         stubber.add_client_error(
@@ -71,15 +73,14 @@ def test_endpoint_without_bulk_falls_back_to_one_call_per_job(provider) -> None:
             "cancel_job", service_error_code="ClientException", service_message="nope",
             expected_params={"jobId": "b", "reason": "why"},
         )  # fmt: skip
-        # Once an endpoint has said it has no bulk API, jobctl does not ask again.
-        stubber.add_response("cancel_job", {}, expected_params={"jobId": "c", "reason": "why"})
-        stubber.add_response("cancel_job", {}, expected_params={"jobId": "d", "reason": "why"})
-        first = provider.send(stops=stops)
-        second = provider.send(stops=[stop("c"), stop("d")])
+        with pytest.raises(BulkUnsupported):
+            provider.send(stops=stops)
+        # The engine then hands the same stops back one at a time, and never asks in bulk again.
+        assert provider.send_batch == 1
+        first = [*provider.send(stops=[stops[0]]), *provider.send(stops=[stops[1]])]
         stubber.assert_no_pending_responses()
     assert [r.accepted for r in first] == [True, False]
     assert first[1].error_code == "ClientException"
-    assert all(r.accepted for r in second)
 
 
 def test_a_bulk_call_that_fails_whole_fails_every_job_in_it(provider) -> None:

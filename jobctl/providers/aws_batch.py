@@ -8,7 +8,6 @@ TerminateJob) instead of reporting a success that did not happen.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,7 +22,7 @@ from jobctl.models import (
     StopOptions,
     Verb,
 )
-from jobctl.providers.base import ProviderConfig, ProviderInfo, ReasonMode
+from jobctl.providers.base import BulkUnsupported, ProviderConfig, ProviderInfo, ReasonMode
 
 if TYPE_CHECKING:
     from jobctl.models import PlannedStop
@@ -69,6 +68,7 @@ INFO = ProviderInfo(
         "queued_stop": "a cancelled PENDING/RUNNABLE job may stay there until its dependencies "
         "finish or it reaches the head of the queue (outcome: stopping)",
     },
+    queues=True,
     describe_batch=100,
     send_batch=50,
     default_concurrency=8,
@@ -164,8 +164,8 @@ class AwsBatchProvider:
         from jobctl.providers._aws import make_client
 
         self.client, self.region = make_client("batch", config)
-        self._bulk_supported: bool | None = None
-        self._lock = threading.Lock()
+        # Lowered to 1 once the endpoint turns out to have no CancelJobs/TerminateJobs.
+        self.send_batch = INFO.send_batch
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
         from jobctl.providers._aws import aws_errors
@@ -211,13 +211,12 @@ class AwsBatchProvider:
         return plan(job=job, options=options)
 
     def send(self, *, stops: Sequence[PlannedStop]) -> Sequence[SendResult]:
-        operations = {stop.action.operation for stop in stops}
-        reasons = {stop.action.request.get("reason") for stop in stops}
-        if len(stops) > 1 and len(operations) == 1 and len(reasons) == 1:
-            bulk = self._send_bulk(stops)
-            if bulk is not None:
-                return bulk
-        return [self._send_one(stop) for stop in stops]
+        if len(stops) == 1:
+            return [self._send_one(stops[0])]
+        bulk = self._send_bulk(stops)
+        if bulk is None:
+            raise BulkUnsupported
+        return bulk
 
     def _send_one(self, stop: PlannedStop) -> SendResult:
         from jobctl.providers._aws import aws_errors, request_id_of
@@ -237,8 +236,6 @@ class AwsBatchProvider:
 
         from jobctl.providers._aws import is_missing_operation, request_id_of, translate
 
-        if self._bulk_supported is False:
-            return None
         operation = str(stops[0].action.operation)
         method_name, _ = _BULK[operation]
         method = getattr(self.client, method_name, None)
@@ -250,14 +247,11 @@ class AwsBatchProvider:
             response = method(jobs=ids, reason=reason)
         except botocore.exceptions.ClientError as exc:
             if is_missing_operation(exc):
-                with self._lock:
-                    self._bulk_supported = False
+                self.send_batch = 1
                 return None
             return _all_failed(translate(exc), len(stops))
         except botocore.exceptions.BotoCoreError as exc:
             return _all_failed(translate(exc), len(stops))
-        with self._lock:
-            self._bulk_supported = True
         request_id = request_id_of(response)
         errors = {str(e.get("job")): e for e in response.get("errors", [])}
         results = []

@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     )
 
 
+class BulkUnsupported(Exception):
+    """Raised by `send` for a multi-job chunk the endpoint cannot take in one call.
+
+    Nothing was stopped; the provider has lowered its `send_batch` to 1 and the engine hands
+    the same stops back one at a time.
+    """
+
+
 class ReasonMode(StrEnum):
     """Where `--reason` / `--reason-code` go in the native request."""
 
@@ -57,6 +65,8 @@ class ProviderInfo:
     limitations: Mapping[str, str] = field(default_factory=dict)
     # Sub-targets within a job (IoT things); None when the provider has none.
     target_option: str | None = None
+    # Jobs live in named queues (`--queue`).
+    queues: bool = False
     target_pattern: re.Pattern[str] | None = None
     # Largest number of jobs one lookup and one stop request may carry.
     describe_batch: int = 1

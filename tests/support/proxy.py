@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -27,6 +28,8 @@ class Seen:
 class Proxy:
     target: str
     seen: list[Seen] = field(default_factory=list)
+    # Seconds to hold each request of an action before forwarding it (a slow server).
+    delays: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -45,9 +48,16 @@ class Proxy:
                 action = self.headers.get("X-TC-Action") or self.path.rstrip("/").rsplit("/", 1)[-1]
                 with proxy._lock:
                     proxy.seen.append(Seen(self.command, self.path, action, body))
+                    delay = proxy.delays.get(action, 0.0)
+                if delay:
+                    time.sleep(delay)
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 headers["Host"] = f"{target.hostname}:{target.port}"
+                if "X-TC-Action" in self.headers:
+                    # TC3-HMAC-SHA256 signs the Host header: a Tencent request keeps the one
+                    # it was signed with, or the emulator rightly refuses the signature.
+                    headers["Host"] = self.headers["Host"]
                 conn.request(self.command, self.path, body=body, headers=headers)
                 answer = conn.getresponse()
                 payload = answer.read()
@@ -64,6 +74,7 @@ class Proxy:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        self._server.block_on_close = False
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
