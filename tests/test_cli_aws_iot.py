@@ -114,6 +114,7 @@ def test_thing_rows_follow_each_execution_state(cli, iot, proxy, clean_env) -> N
         "gone": "not-found",
     }
     assert "InvalidStateTransition" in rows["busy"]["message"]
+    assert rows["idle"]["extra"] == {"thing": "idle", "reason": "recall"}
     assert [s.path for s in stop_requests(proxy)] == [f"/things/idle/jobs/{job}/cancel?force=false"]
     assert iot.execution(job, "busy").status == "IN_PROGRESS"
     # The reason has no field in CancelJobExecution: said once, and kept in the audit log.
@@ -225,6 +226,21 @@ def test_many_jobs_are_looked_up_concurrently_and_all_get_outcomes(cli, iot) -> 
     assert ran.code == 0, ran.stderr
     assert [r["job_id"] for r in ran.json()["results"]] == jobs
     assert {r["outcome"] for r in ran.json()["results"]} == {"cancelled"}
+
+
+def test_filter_selection_lists_by_status_and_age(cli, iot) -> None:
+    old_running = iot.add_job("IN_PROGRESS", age=7200)
+    old_scheduled = iot.add_job("SCHEDULED", age=7200)
+    iot.add_job("COMPLETED", age=7200)
+    iot.add_job("SCHEDULED")
+    listed = cli("list", *BASE, "--status", "queued", "--older-than", "1h")
+    assert [r["job_id"] for r in listed.json()["results"]] == [old_scheduled]
+    ran = cli("terminate", *BASE, "--all", "--older-than", "1h", "--yes")
+    assert ran.code == 0, ran.stderr
+    assert {r["job_id"]: r["outcome"] for r in ran.json()["results"]} == {
+        old_running: "terminated",
+        old_scheduled: "terminated",
+    }
 
 
 def test_providers_shows_the_iot_matrix_and_limitations(cli) -> None:

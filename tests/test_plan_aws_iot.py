@@ -90,6 +90,7 @@ def test_execution_matrix(
         assert action.operation == "CancelJobExecution"
         # Only fields CancelJobExecution has: no comment, no reasonCode, no expectedVersion.
         assert action.request == {"jobId": "fw-1", "thingName": "dev-1", "force": sent_force}
+        assert action.extra == {"reason": "bad firmware"}
     assert "dev-1" in action.message
 
 
@@ -101,6 +102,13 @@ def test_reason_code_is_its_own_field() -> None:
         "comment": "bad firmware",
         "reasonCode": "DEPLOY_ROLLBACK",
     }
+
+
+def test_reason_and_code_an_execution_cancel_cannot_carry_stay_in_the_result() -> None:
+    coded = options(Verb.TERMINATE, reason_code="DEPLOY_ROLLBACK")
+    action = plan(ref=ON_DEV_1, job=execution("QUEUED"), options=coded)
+    assert action.request == {"jobId": "fw-1", "thingName": "dev-1", "force": True}
+    assert action.extra == {"reason": "bad firmware", "reason_code": "DEPLOY_ROLLBACK"}
 
 
 def test_cancel_in_progress_says_started_executions_keep_running() -> None:

@@ -188,7 +188,11 @@ def _plan_execution(ref: JobRef, job: JobState, options: StopOptions) -> Action:
         )
     # No expectedVersion: a device updating its progress meanwhile must not void the stop.
     request = {"jobId": ref.job_id, "thingName": ref.target, "force": force}
-    return Action.send(CANCEL_EXECUTION, request, where)
+    # CancelJobExecution has no field for them: the result (and audit log) keeps them.
+    unsent: dict[str, Any] = {"reason": options.reason}
+    if options.reason_code is not None:
+        unsent["reason_code"] = options.reason_code
+    return Action.send(CANCEL_EXECUTION, request, where, extra=unsent)
 
 
 def _epoch(value: Any) -> float | None:
