@@ -78,10 +78,10 @@ class Renderer:
             line = {"summary": summary_dict(summary), "exit_code": int(summary.exit_code)}
             self.stdout.write(_dumps(line) + "\n")
         elif self.fmt == "plain":
-            for row in rows:
+            for row in map(_for_text, rows):
                 self.stdout.write("\t".join(_plain(row.get(c)) for c in columns) + "\n")
         else:
-            self._table(rows, summary, columns)
+            self._table([_for_text(row) for row in rows], summary, columns)
         self.stdout.flush()
 
     def _table(
@@ -92,7 +92,13 @@ class Renderer:
 
         table = Table(box=None, pad_edge=False, header_style="bold")
         for column in columns:
-            table.add_column(column.replace("_", " ").upper(), overflow="fold")
+            wraps = column in ("message", "name")
+            table.add_column(
+                column.replace("_", " ").upper(),
+                overflow="fold" if wraps else "ellipsis",
+                no_wrap=not wraps,
+                ratio=1 if wraps else None,
+            )
         for row in rows:
             cells = []
             for column in columns:
@@ -107,6 +113,15 @@ class Renderer:
         if summary.failed:
             parts.append(f"{summary.failed} failed")
         console.print(Text(", ".join(parts), style="bold"))
+
+
+def _for_text(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Text output has no column for a sub-target (an IoT thing): the message names it."""
+    thing = (row.get("extra") or {}).get("thing")
+    if not thing:
+        return row
+    message = row.get("message") or ""
+    return {**row, "message": f"thing {thing}: {message}" if message else f"thing {thing}"}
 
 
 def _plain(value: object) -> str:

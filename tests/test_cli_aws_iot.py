@@ -371,3 +371,12 @@ def test_throttling_is_retried_by_botocore_then_failed_with_the_code(
     succeed_on = 3
     [result] = provider.send(stops=[stop])
     assert (len(attempts), result.accepted) == (3, True)
+
+
+def test_text_output_names_the_thing_of_each_row(cli, iot) -> None:
+    iot.add_job("IN_PROGRESS", job_id="fw", executions={"dev-1": "QUEUED", "dev-2": "QUEUED"})
+    ran = cli("cancel", "-p", "aws-iot", "fw", "--thing", "dev-1", "--thing", "dev-2")
+    assert ran.code == 0, ran.stderr
+    lines = ran.stdout.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["fw", "fw"]
+    assert [line.split("\t")[-1].split(":")[0] for line in lines] == ["thing dev-1", "thing dev-2"]
