@@ -39,6 +39,8 @@ class EmulatorStats:
     terminate_accepted: int
     # Connections closed without an answer by drop_rate.
     dropped: int
+    # time.monotonic() of each accepted TerminateJob, in order: the rate callers achieved.
+    terminate_times: tuple[float, ...] = ()
 
     @property
     def rate_limited(self) -> int:
@@ -66,7 +68,7 @@ class BatchGateway:
         self._lock = threading.Lock()
         self._requests: Counter[str] = Counter()
         self._errors: Counter[str] = Counter()
-        self._terminate_accepted = 0
+        self._terminate_times: list[float] = []
         self._dropped = 0
 
     @property
@@ -75,8 +77,9 @@ class BatchGateway:
             return EmulatorStats(
                 requests=MappingProxyType(dict(self._requests)),
                 errors=MappingProxyType(dict(self._errors)),
-                terminate_accepted=self._terminate_accepted,
+                terminate_accepted=len(self._terminate_times),
                 dropped=self._dropped,
+                terminate_times=tuple(self._terminate_times),
             )
 
     def answer(
@@ -139,7 +142,7 @@ class BatchGateway:
         )
         if action == "TerminateJob":
             with self._lock:
-                self._terminate_accepted += 1
+                self._terminate_times.append(time.monotonic())
         return result
 
 
