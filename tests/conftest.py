@@ -16,6 +16,7 @@ import pytest
 
 from jobctl.sandbox.aws import ACCESS_KEY, SECRET_KEY, BatchWorld, MotoServer, moto_server
 from jobctl.sandbox.iot import IotWorld
+from jobctl.sandbox.tencent_emulator import TencentBatchEmulator
 from tests.support.proxy import Proxy
 
 
@@ -34,6 +35,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     # Even a test that forgets its server cannot reach a cloud: the discard port on loopback.
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("NO_COLOR", "1")
     return tmp_path
 
@@ -108,3 +110,26 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
         return Ran(code, out, err)
 
     return run
+
+
+TENCENT_SECRET_ID, TENCENT_SECRET_KEY = "AKIDjobctltest", "jobctl-test-secret"
+
+
+@pytest.fixture
+def tencent(monkeypatch: pytest.MonkeyPatch) -> Iterator[TencentBatchEmulator]:
+    """The Tencent Batch emulator on 127.0.0.1, and the environment a sandbox user would set.
+
+    Its clock is manual (jobs move only when a test says so) and a terminated job is FAILED
+    at the next look; tests that want `stopping` set `terminate_delay`.
+    """
+    with TencentBatchEmulator(
+        secrets={TENCENT_SECRET_ID: TENCENT_SECRET_KEY}, terminate_delay=0.0
+    ) as emulator:
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", TENCENT_SECRET_ID)
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", TENCENT_SECRET_KEY)
+        monkeypatch.setenv("TENCENTCLOUD_REGION", "ap-guangzhou")
+        monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL", emulator.url)
+        # The SDK and requests honour proxy variables; loopback must be reached directly.
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+        yield emulator

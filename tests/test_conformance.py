@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.support.proxy import Proxy
-from tests.support.worlds import BatchConformance, ConformanceWorld, IotConformance
+from tests.support.worlds import (
+    BatchConformance,
+    ConformanceWorld,
+    IotConformance,
+    TencentConformance,
+)
 
-WORLDS = ["aws-batch", "aws-iot"]
+WORLDS = ["aws-batch", "aws-iot", "tencent"]
 
 
 @pytest.fixture(params=WORLDS)
@@ -18,6 +23,8 @@ def world(request: pytest.FixtureRequest) -> ConformanceWorld:
     if request.param == "aws-iot":
         iot = request.getfixturevalue("iot")
         return IotConformance(iot, request.getfixturevalue("aws_env").url)
+    if request.param == "tencent":
+        return TencentConformance(request.getfixturevalue("tencent"))
     msg = f"no conformance world for {request.param}"
     raise AssertionError(msg)
 

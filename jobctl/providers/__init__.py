@@ -35,6 +35,9 @@ BUILTIN: dict[str, Registration] = {
     "aws-iot": Registration(
         "aws-iot", "jobctl.providers.aws_iot", "AwsIotProvider", "pip install jobctl"
     ),
+    "tencent": Registration(
+        "tencent", "jobctl.providers.tencent", "TencentProvider", "pip install jobctl"
+    ),
 }
 
 

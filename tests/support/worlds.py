@@ -11,6 +11,7 @@ from typing import Protocol
 
 from jobctl.sandbox.aws import BatchWorld
 from jobctl.sandbox.iot import IotWorld
+from jobctl.sandbox.tencent_emulator import TencentBatchEmulator
 
 
 class ConformanceWorld(Protocol):
@@ -73,3 +74,23 @@ class IotConformance:
 
     def stopped(self, job_id: str) -> bool:
         return bool(self.world.job(job_id).status == "CANCELED")
+
+
+class TencentConformance:
+    provider = "tencent"
+    # The proxy names a Tencent request by its X-TC-Action header.
+    stop_actions = frozenset({"terminatejob"})
+    unknown_id = "job-00000000"
+    cancel_running_refused = True
+
+    def __init__(self, emulator: TencentBatchEmulator) -> None:
+        self.emulator = emulator
+        self.target_url = emulator.url
+
+    def add(self, phase: str) -> str:
+        # Pinned, so the manual clock never moves them; SUBMITTED has tests of its own.
+        state = {"queued": "RUNNABLE", "running": "RUNNING", "finished": "SUCCEED"}[phase]
+        return self.emulator.add_job(name=f"conformance-{phase}", state=state, pinned=True)
+
+    def stopped(self, job_id: str) -> bool:
+        return self.emulator.job(job_id).terminate_requested

@@ -1,0 +1,176 @@
+"""The Tencent Cloud SDK behind the tencent adapter: client, credentials, errors, retries.
+
+Imported only from inside TencentProvider's methods, never on the path of --help or TAB.
+
+Credentials come from the SDK's own providers, in the SDK's order: environment
+(TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY), then the [default] section of
+~/.tencentcloud/credentials (or /etc/tencentcloud/credentials), then a CVM role. The SDK's
+DefaultCredentialProvider would ask the instance metadata service on every machine, with no
+timeout, and then fail with an OSError from its TKE step; jobctl asks for the CVM role only
+when TENCENTCLOUD_CAM_ROLE_NAME names one (the variable Tencent's Terraform provider reads).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from tencentcloud.batch.v20170312 import batch_client
+from tencentcloud.common import credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+
+from jobctl.errors import ConfigError, CredentialsError, NotFoundError, ProviderError
+
+if TYPE_CHECKING:
+    from jobctl.providers.base import ProviderConfig
+
+ROLE_ENV = "TENCENTCLOUD_CAM_ROLE_NAME"
+# Codes worth another try: throttling (RequestLimitExceeded and its .UinLimitExceeded kin),
+# the service's InternalError, and the SDK's own transport failures (ServerNetworkError is
+# any non-200 answer from the gateway).
+_RETRYABLE_PREFIXES = ("RequestLimitExceeded", "InternalError")
+_RETRYABLE_CODES = frozenset({"ClientNetworkError", "ServerNetworkError"})
+_NO_CREDENTIALS = (
+    "no Tencent Cloud credentials: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, "
+    "write them to the [default] section of ~/.tencentcloud/credentials, "
+    f"or name a CVM role in {ROLE_ENV}"
+)
+
+
+def resolve_region(config: ProviderConfig) -> str:
+    # The runner has already applied --region > TENCENTCLOUD_REGION > the config file.
+    if not config.region:
+        msg = (
+            "no Tencent Cloud region: pass --region (e.g. ap-guangzhou), set TENCENTCLOUD_REGION, "
+            "or set region in [providers.tencent] of the jobctl config file"
+        )
+        raise ConfigError(msg)
+    return config.region
+
+
+def load_credential() -> Any:
+    """The first credential the SDK's providers find; CredentialsError before any request."""
+    try:
+        found = credential.EnvironmentVariableCredential().get_credential()
+        if found is None:
+            found = credential.ProfileCredential().get_credential()
+        if found is None and os.environ.get(ROLE_ENV):
+            found = credential.CVMRoleCredential(role_name=os.environ[ROLE_ENV]).get_credential()
+    except TencentCloudSDKException as exc:
+        # Credential() refuses empty ids and ones with spaces around them.
+        msg = f"Tencent Cloud credentials are not usable: {exc.message}"
+        raise CredentialsError(msg) from exc
+    if found is None:
+        raise CredentialsError(_NO_CREDENTIALS)
+    return found
+
+
+def endpoint_profile(endpoint_url: str | None, read_timeout: float) -> HttpProfile:
+    """The SDK's HttpProfile for --endpoint-url, or its own default (batch.tencentcloudapi.com).
+
+    The SDK only honours `protocol` when `endpoint` is a bare host[:port]: a URL with a
+    scheme would be used as the Host header and signed as such.
+    """
+    if not endpoint_url:
+        return HttpProfile(reqTimeout=read_timeout)
+    parts = urlsplit(endpoint_url if "//" in endpoint_url else f"https://{endpoint_url}")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+        msg = (
+            f"--endpoint-url {endpoint_url!r} is not usable for tencent: "
+            "give http(s)://HOST[:PORT], e.g. http://127.0.0.1:8080 for the sandbox"
+        )
+        raise ConfigError(msg)
+    return HttpProfile(endpoint=parts.netloc, protocol=parts.scheme, reqTimeout=read_timeout)
+
+
+def make_client(config: ProviderConfig) -> Callable[[], Any]:
+    """A factory of Batch clients (one per thread: the SDK keeps a requests.Session in each)."""
+    region = resolve_region(config)
+    cred = load_credential()
+    profile = endpoint_profile(config.endpoint_url, config.read_timeout)
+
+    def client() -> Any:
+        # English error messages (the SDK asks for Chinese ones by default), and "jobctl" in
+        # X-TC-RequestClient so the calls can be told apart in CloudAudit.
+        client_profile = ClientProfile(
+            httpProfile=profile, language="en-US", request_client="jobctl"
+        )
+        return batch_client.BatchClient(cred, region, client_profile)
+
+    return client
+
+
+def is_retryable(code: str) -> bool:
+    return code in _RETRYABLE_CODES or code.startswith(_RETRYABLE_PREFIXES)
+
+
+def translate(exc: TencentCloudSDKException) -> ProviderError:
+    code = str(exc.code or "TencentCloudSDKException")
+    message = str(exc.message or exc)
+    request_id = str(exc.requestId) if exc.requestId else None
+    if code.startswith("ResourceNotFound"):
+        return NotFoundError(message, code=code, request_id=request_id)
+    if code.startswith("AuthFailure"):
+        message += " (check TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY)"
+    return ProviderError(message, code=code, request_id=request_id)
+
+
+@contextmanager
+def tencent_errors() -> Iterator[None]:
+    try:
+        yield
+    except TencentCloudSDKException as exc:
+        raise translate(exc) from exc
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Jittered exponential backoff: attempt n waits between half and all of base * 2**n."""
+
+    base: float = 0.5
+    cap: float = 8.0
+    # Tries per request, the first included, for throttling and transient errors.
+    attempts: int = 5
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        ceiling = min(self.cap, self.base * 2.0**attempt)
+        # "Equal jitter": never less than half the ceiling, so a throttled caller really backs
+        # off, and spread over the other half, so threads throttled together do not retry
+        # together.
+        uniform = random.uniform if rng is None else rng.uniform
+        return ceiling / 2 + uniform(0, ceiling / 2)
+
+
+def with_retries(
+    call: Callable[[], Any],
+    *,
+    backoff: Backoff,
+    deadline: float,
+    sleep: Callable[[float], bool],
+    before_retry: Callable[[], bool] = lambda: True,
+) -> Any:
+    """`call()` under `tencent_errors`, retried while its error is transient.
+
+    `sleep(seconds)` and `before_retry()` return False to give up (interrupted); the last
+    ProviderError is raised when the attempts or the time run out.
+    """
+    attempt = 0
+    while True:
+        try:
+            with tencent_errors():
+                return call()
+        except ProviderError as exc:
+            attempt += 1
+            if not is_retryable(exc.code) or attempt >= backoff.attempts:
+                raise
+            pause = backoff.delay(attempt - 1)
+            if time.monotonic() + pause > deadline or not sleep(pause) or not before_retry():
+                raise

@@ -1,0 +1,385 @@
+"""Tencent Cloud Batch: TerminateJob, the only stop its API has.
+
+Three things make it more than one call. Tencent refuses to terminate a SUBMITTED job
+(ResourceInUse.Job), so jobctl waits for the job to leave SUBMITTED and asks again, within
+--timeout. TerminateJob takes 2 requests a second, so every request, retries included, goes
+through the engine's rate limiter. And the SDK retries nothing, so throttling, InternalError
+and network failures are retried here with jittered backoff. Termination itself is
+asynchronous: right after the call the job is usually still running (outcome `stopping`).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from jobctl.errors import NotFoundError, ProviderError
+from jobctl.models import (
+    Action,
+    ActionKind,
+    JobRef,
+    JobState,
+    Phase,
+    Selection,
+    SendResult,
+    StopOptions,
+    Verb,
+)
+from jobctl.providers.base import ProviderConfig, ProviderInfo, ReasonMode
+
+if TYPE_CHECKING:
+    from jobctl.models import PlannedStop
+    from jobctl.providers._tencent import Backoff
+    from jobctl.ratelimit import Pacing
+
+Q, R, F = Phase.QUEUED, Phase.RUNNING, Phase.FINISHED
+TERMINATE = "TerminateJob"
+SUBMITTED = "SUBMITTED"
+# The answer to TerminateJob for a job still SUBMITTED.
+IN_USE = "ResourceInUse.Job"
+
+INFO = ProviderInfo(
+    name="tencent",
+    title="Tencent Cloud Batch",
+    state_map={
+        "SUBMITTED": Q,
+        "PENDING": Q,
+        "RUNNABLE": Q,
+        "STARTING": R,
+        "RUNNING": R,
+        "SUCCEED": F,
+        "FAILED": F,
+        "FAILED_INTERRUPTED": F,
+    },
+    success_states=frozenset({"SUCCEED"}),
+    job_id_pattern=re.compile(r"job-[a-z0-9]{8}"),
+    job_id_hint="a Tencent Cloud Batch job id such as job-rybewp57",
+    reason_mode=ReasonMode.AUDIT,
+    reason_code_mode=ReasonMode.AUDIT,
+    reason_limit=None,
+    reason_field=None,
+    reason_code_field=None,
+    matrix={
+        "cancel": {
+            "queued": "TerminateJob (SUBMITTED: retried until it leaves SUBMITTED, "
+            "within --timeout)",
+            "running": "refused (no cancel for a started job); --force: TerminateJob",
+            "finished": "already-finished, no call",
+        },
+        "terminate": {
+            "queued": "TerminateJob (SUBMITTED: retried as for cancel)",
+            "running": "TerminateJob",
+            "finished": "already-finished, no call",
+        },
+    },
+    limitations={
+        "reason": "TerminateJob has no reason field: --reason and --reason-code are kept in "
+        "the audit log and the results only",
+        "submitted": "Tencent refuses to terminate a SUBMITTED job (ResourceInUse.Job); jobctl "
+        "retries until it leaves SUBMITTED, within --timeout",
+        "asynchronous": "termination is asynchronous: a job is 'stopping' until it is FAILED; "
+        "--wait waits for that",
+        "rate": "TerminateJob takes 2 requests per second; jobctl holds itself to --rate",
+        "profile": "--profile does not apply: the SDK reads TENCENTCLOUD_SECRET_ID/_KEY, the "
+        "[default] section of ~/.tencentcloud/credentials, or the CVM role named in "
+        "TENCENTCLOUD_CAM_ROLE_NAME",
+    },
+    describe_batch=100,
+    send_batch=1,
+    # More workers than the rate needs: a worker waiting for a job to leave SUBMITTED holds
+    # no token, and the others keep sending meanwhile.
+    default_concurrency=8,
+    default_rate=2.0,
+    regions=(
+        "ap-guangzhou",
+        "ap-shanghai",
+        "ap-nanjing",
+        "ap-beijing",
+        "ap-chengdu",
+        "ap-chongqing",
+        "ap-hongkong",
+        "ap-singapore",
+        "ap-jakarta",
+        "ap-bangkok",
+        "ap-mumbai",
+        "ap-seoul",
+        "ap-tokyo",
+        "na-siliconvalley",
+        "na-ashburn",
+        "na-toronto",
+        "sa-saopaulo",
+        "eu-frankfurt",
+    ),
+    region_env=("TENCENTCLOUD_REGION",),
+    endpoint_env=("TENCENTCLOUD_ENDPOINT_URL",),
+)
+
+_NO_REASON_FIELD = (
+    "tencent: TerminateJob has no reason field, so --reason and --reason-code are not sent; "
+    "jobctl keeps them in its audit log and its results"
+)
+
+
+def audit_extra(options: StopOptions) -> dict[str, Any]:
+    """The reason the API cannot take, carried in the result instead."""
+    extra: dict[str, Any] = {"reason": options.reason}
+    if options.reason_code is not None:
+        extra["reason_code"] = options.reason_code
+    return extra
+
+
+def plan(*, job: JobState, options: StopOptions) -> Action:
+    """DESIGN.md §2, the tencent rows."""
+    request = {"JobId": job.job_id}
+    extra = audit_extra(options)
+    if job.phase is Phase.FINISHED:
+        return Action.noop(f"already {job.native_state}; nothing sent")
+    if job.phase is Phase.UNKNOWN:
+        return Action.refuse(f"unknown state {job.native_state!r}; nothing sent")
+    if job.native_state == SUBMITTED:
+        note = "SUBMITTED: Tencent refuses TerminateJob until the job leaves SUBMITTED; retried"
+        return Action.send(TERMINATE, request, note, extra=extra)
+    if options.verb is Verb.TERMINATE or job.phase is Phase.QUEUED:
+        return Action.send(TERMINATE, request, extra=extra)
+    if options.force:
+        note = f"{job.native_state}: cancel escalated to TerminateJob (--force)"
+        return Action.send(TERMINATE, request, note, extra=extra)
+    return Action.refuse(
+        f"job is {job.native_state}: Tencent Cloud Batch has no cancel for a started job; "
+        "use --force or 'jobctl terminate'"
+    )
+
+
+def _timestamp(text: Any) -> float | None:
+    """The API's times are ISO 8601 in UTC, "2024-05-01T08:00:00Z"."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(str(text)).timestamp()
+    except ValueError:
+        return None
+
+
+def _job_state(view: Any) -> JobState:
+    """A models.JobView (one row of DescribeJobs) as jobctl's JobState."""
+    state = str(view.JobState or "")
+    extra: dict[str, Any] = {}
+    zone = getattr(view.Placement, "Zone", None)
+    if zone:
+        extra["zone"] = zone
+    return JobState(
+        job_id=str(view.JobId),
+        native_state=state,
+        phase=INFO.phase_of(state),
+        name=view.JobName,
+        succeeded=state in INFO.success_states,
+        created_at=_timestamp(view.CreateTime),
+        extra=extra,
+    )
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}s"
+
+
+class TencentProvider:
+    info: ClassVar[ProviderInfo] = INFO
+
+    def __init__(self, *, config: ProviderConfig) -> None:
+        from jobctl.providers._tencent import Backoff, make_client, resolve_region
+
+        self.region = resolve_region(config)
+        self._new_client = make_client(config)
+        self._local = threading.local()
+        self._options: dict[str, StopOptions] = {}
+        self.timeout = config.timeout
+        self.backoff: Backoff = Backoff()
+        # How often to look whether a SUBMITTED job has moved on: soon at first, then calmly.
+        self.poll: Backoff = Backoff(base=0.5, cap=5.0)
+
+    def _client(self) -> Any:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._new_client()
+        return client
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def _call(self, method: str, request: Any, *, pacing: Pacing, deadline: float) -> Any:
+        from jobctl.providers._tencent import with_retries
+
+        return with_retries(
+            lambda: getattr(self._client(), method)(request),
+            backoff=self.backoff,
+            deadline=deadline,
+            sleep=pacing.sleep,
+            before_retry=pacing.acquire if method == TERMINATE else (lambda: True),
+        )
+
+    def _describe_ids(
+        self, ids: Sequence[str], deadline: float | None = None, pacing: Pacing | None = None
+    ) -> dict[str, JobState]:
+        from tencentcloud.batch.v20170312 import models
+
+        from jobctl.ratelimit import Pacing
+
+        request = models.DescribeJobsRequest()
+        request.JobIds = list(ids)
+        request.Limit = INFO.describe_batch
+        answer = self._call(
+            "DescribeJobs",
+            request,
+            pacing=pacing or Pacing(),
+            deadline=deadline if deadline is not None else time.monotonic() + self.timeout,
+        )
+        states = (_job_state(view) for view in answer.JobSet or [])
+        return {state.job_id: state for state in states}
+
+    def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
+        by_id = {ref.job_id: ref for ref in refs}
+        ids = list(by_id)
+        found: dict[JobRef, JobState] = {}
+        for start in range(0, len(ids), INFO.describe_batch):
+            for job_id, state in self._describe_chunk(ids[start : start + INFO.describe_batch]):
+                found[by_id[job_id]] = state
+        return found
+
+    def _describe_chunk(self, ids: list[str]) -> list[tuple[str, JobState]]:
+        try:
+            states = self._describe_ids(ids)
+        except NotFoundError:
+            # The emulator leaves unknown ids out of the answer; should the real API refuse
+            # the whole batch instead, one id at a time tells the known from the unknown.
+            if len(ids) == 1:
+                return []
+            return [pair for job_id in ids for pair in self._describe_chunk([job_id])]
+        return [(job_id, states[job_id]) for job_id in ids if job_id in states]
+
+    def list_jobs(self, *, selection: Selection) -> Sequence[JobState]:
+        """DescribeJobs narrowed by state (and exact name) on the server, every page."""
+        from tencentcloud.batch.v20170312 import models
+
+        from jobctl.ratelimit import Pacing
+
+        filters: list[tuple[str, list[str]]] = []
+        if selection.states:
+            filters.append(("job-state", sorted(selection.states)))
+        glob = selection.name_glob
+        if glob and not any(char in glob for char in "*?["):
+            filters.append(("job-name", [glob]))
+        found: dict[str, JobState] = {}
+        offset = 0
+        while True:
+            request = models.DescribeJobsRequest()
+            request.Filters = []
+            for name, values in filters:
+                item = models.Filter()
+                item.Name, item.Values = name, values
+                request.Filters.append(item)
+            request.Offset, request.Limit = offset, INFO.describe_batch
+            answer = self._call(
+                "DescribeJobs",
+                request,
+                pacing=Pacing(),
+                deadline=time.monotonic() + self.timeout,
+            )
+            page = answer.JobSet or []
+            for view in page:
+                state = _job_state(view)
+                # Newest first: a job created while paging shifts the pages by one.
+                found.setdefault(state.job_id, state)
+            offset += len(page)
+            if not page or offset >= (answer.TotalCount or 0):
+                return list(found.values())
+
+    # -- stopping -----------------------------------------------------------------------------
+
+    def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
+        # Kept to plan again should a SUBMITTED job have started by the time it can be sent.
+        self._options[job.job_id] = options
+        return plan(job=job, options=options)
+
+    def send(self, *, stops: Sequence[PlannedStop]) -> Sequence[SendResult]:
+        from jobctl.ratelimit import current_pacing
+
+        pacing = current_pacing()
+        return [self._terminate(str(stop.action.request["JobId"]), pacing) for stop in stops]
+
+    def _terminate(self, job_id: str, pacing: Pacing) -> SendResult:
+        """TerminateJob until it is accepted, refused for good, or out of time."""
+        from tencentcloud.batch.v20170312 import models
+
+        deadline = time.monotonic() + self.timeout
+        request = models.TerminateJobRequest()
+        request.JobId = job_id
+        while True:
+            try:
+                response = self._call(TERMINATE, request, pacing=pacing, deadline=deadline)
+            except ProviderError as exc:
+                if exc.code != IN_USE:
+                    return _failure(exc, pacing)
+                waited = self._wait_out_submitted(job_id, exc, deadline, pacing)
+                if isinstance(waited, SendResult):
+                    return waited
+                options = self._options.get(job_id)
+                replanned = plan(job=waited, options=options) if options else None
+                if replanned is not None and replanned.kind is ActionKind.REFUSE:
+                    # `cancel` without --force never stops a started job, however it started.
+                    message = f"{replanned.message} (it started while jobctl waited)"
+                    return SendResult(False, None, None, message)
+                if not pacing.acquire():
+                    return _failure(exc, pacing)
+                continue
+            return SendResult(True, response.RequestId)
+
+    def _wait_out_submitted(
+        self, job_id: str, refused: ProviderError, deadline: float, pacing: Pacing
+    ) -> JobState | SendResult:
+        """The job once it has left SUBMITTED; else the result to report for it."""
+        attempt = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                message = (
+                    f"the job was still SUBMITTED after {_seconds(self.timeout)}, and Tencent "
+                    "does not terminate a SUBMITTED job: run again later or raise --timeout"
+                )
+                return SendResult(False, refused.request_id, refused.code, message)
+            if not pacing.sleep(min(self.poll.delay(attempt), remaining)):
+                return _failure(refused, pacing)
+            attempt += 1
+            try:
+                state = self._describe_ids([job_id], deadline, pacing).get(job_id)
+            except NotFoundError:
+                state = None
+            except ProviderError:
+                continue  # the next look, or the deadline, decides
+            if state is None:
+                message = "the job disappeared while jobctl waited for it to leave SUBMITTED"
+                return SendResult(False, None, "ResourceNotFound.Job", message, not_found=True)
+            if state.native_state != SUBMITTED:
+                return state
+
+    def notices(self, *, options: StopOptions, stops: Sequence[PlannedStop]) -> Sequence[str]:
+        if options.reason_is_default and options.reason_code is None:
+            return []
+        return [_NO_REASON_FIELD]
+
+    def verify_message(self, *, before: JobState, after: JobState, options: StopOptions) -> str:
+        return (
+            f"termination accepted; Tencent terminates asynchronously and the job is still "
+            f"{after.native_state} (--wait waits until it is FAILED)"
+        )
+
+
+def _failure(exc: ProviderError, pacing: Pacing) -> SendResult:
+    message = exc.message
+    if pacing.stop.is_set():
+        message += " (not retried: interrupted)"
+    return SendResult(
+        False, exc.request_id, exc.code, message, not_found=isinstance(exc, NotFoundError)
+    )
