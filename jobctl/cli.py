@@ -279,6 +279,15 @@ def providers(output: OutputOpt = None) -> int:
     return show(output.value if output else None)
 
 
+def _add_sandbox() -> None:
+    from jobctl.sandbox.cli import sandbox_app
+
+    app.add_typer(sandbox_app, name="sandbox")
+
+
+_add_sandbox()
+
+
 def main(argv: list[str] | None = None) -> int:
     """The one error boundary: every failure becomes one stderr line and an exit code."""
     args = sys.argv[1:] if argv is None else argv

@@ -90,14 +90,19 @@ class Renderer:
         from rich.table import Table
         from rich.text import Text
 
+        console = stdout_console(self.stdout)
+        wide = console.width >= 110
         table = Table(box=None, pad_edge=False, header_style="bold")
         for column in columns:
-            wraps = column in ("message", "name")
+            # Words that decide a script's next step never wrap or shrink; free text takes
+            # what width is left, and an id folds only when the terminal is too narrow.
+            fixed = column not in ("message", "name") and (column != "job_id" or wide)
             table.add_column(
                 column.replace("_", " ").upper(),
-                overflow="fold" if wraps else "ellipsis",
-                no_wrap=not wraps,
-                ratio=1 if wraps else None,
+                overflow="fold",
+                no_wrap=fixed,
+                min_width=len(column) if fixed else None,
+                ratio=1 if column in ("message", "name") else None,
             )
         for row in rows:
             cells = []
@@ -106,7 +111,6 @@ class Renderer:
                 style = _OUTCOME_STYLE.get(value, "") if column in ("outcome", "phase") else ""
                 cells.append(Text(value, style=style))
             table.add_row(*cells)
-        console = stdout_console(self.stdout)
         if rows:
             console.print(table)
         parts = [f"{summary.total} job{'s' if summary.total != 1 else ''}", f"{summary.ok} ok"]

@@ -58,6 +58,14 @@ def moto_server() -> Iterator[MotoServer]:
         server.stop()
 
 
+_NEXT = {
+    "SUBMITTED": "PENDING",
+    "PENDING": "RUNNABLE",
+    "RUNNABLE": "STARTING",
+    "STARTING": "RUNNING",
+    "RUNNING": "SUCCEEDED",
+}
+
 # The world in charge of each region's scheduling (one per region per process).
 _WORLDS: dict[str, BatchWorld] = {}
 
@@ -80,6 +88,8 @@ class BatchWorld:
             aws_secret_access_key=SECRET_KEY,
         )
         self._flagged: dict[str, float] = {}
+        # job id -> (when it next moves on, seconds per state)
+        self._moving: dict[str, tuple[float, float]] = {}
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._schedule, name="batch-scheduler", daemon=True)
         self._queues: dict[str, str] = {}
@@ -180,8 +190,12 @@ class BatchWorld:
         queue: str = "jobctl-q",
         age: float = 0.0,
         array_size: int | None = None,
+        step: float | None = None,
     ) -> str:
-        """A job placed directly in `state`; `age` seconds old. Returns its id."""
+        """A job placed directly in `state`; `age` seconds old. Returns its id.
+
+        With `step`, the job moves on by itself, one state every `step` seconds, to SUCCEEDED.
+        """
         from moto.batch.models import Job
 
         backend = self.backend
@@ -215,9 +229,13 @@ class BatchWorld:
                     array={"statusSummary": {}, "index": index},
                     job_id=f"{job.job_id}:{index}",
                 )
+                # AWS lists array children only under their parent (arrayJobId), not the queue.
+                job_queue.jobs.remove(child)
                 child.status = state
                 children.append(child)
             job._child_jobs = children
+        if step is not None:
+            self._moving[job.job_id] = (time.monotonic() + step, step)
         return str(job.job_id)
 
     @staticmethod
@@ -258,6 +276,15 @@ class BatchWorld:
     def _schedule(self) -> None:
         while not self._halt.wait(0.02):
             now = time.monotonic()
+            for job_id, (due, step) in list(self._moving.items()):
+                job = self.job(job_id)
+                if job.stop or job.job_stopped or job.status not in _NEXT:
+                    del self._moving[job_id]
+                elif now >= due:
+                    job.status = _NEXT[job.status]
+                    if job.status == "SUCCEEDED":
+                        job._mark_stopped(success=True)
+                    self._moving[job_id] = (now + step, step)
             for job in list(self.backend._jobs.values()):
                 if not job.stop or job.job_stopped:
                     continue
