@@ -299,7 +299,7 @@ def _run(
     view = LiveView(
         total,
         enabled=io.stderr_is_tty() and not args.conn.quiet and total > 1,
-        label=f"{args.verb}ing",
+        label="cancelling" if args.verb is Verb.CANCEL else "terminating",
     )
     notice = (lambda text: None) if args.conn.quiet else io.notice
 

@@ -133,3 +133,26 @@ def test_second_sigint_leaves_at_once_and_the_audit_log_keeps_what_was_sent(
     lines = audit(tmp_path)
     assert {line["job"] for line in lines} == set(jobs)
     assert {line["message"] for line in lines} == {"stop request sent; no answer yet"}
+
+
+def test_a_terminal_gets_a_live_view_on_stderr_and_a_pipe_gets_none(batch) -> None:
+    batch.stop_delay = 1.0
+    jobs = [batch.add_job("RUNNABLE") for _ in range(3)]
+    args = ("cancel", "-p", "aws-batch", "-o", "json", "--wait", "--poll-interval", "0.2s", *jobs)
+    controller, terminal = pty.openpty()
+    process = start(*args, stdin=subprocess.DEVNULL, stderr=terminal, stdout=subprocess.PIPE)
+    os.close(terminal)
+    try:
+        drawn = read_until(controller, b"cancelling")
+        out, _ = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+    assert process.returncode == 0
+    assert b"cancelling" in drawn
+    assert {r["outcome"] for r in json.loads(out)["results"]} == {"cancelled"}
+    piped = subprocess.run(
+        [JOBCTL, *args[:-3], *[batch.add_job("RUNNABLE") for _ in range(3)]],
+        capture_output=True, env=dict(os.environ), timeout=60, check=False,
+    )  # fmt: skip
+    assert piped.returncode == 0
+    assert piped.stderr == b""
