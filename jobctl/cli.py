@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from jobctl import __version__
+from jobctl.complete import hooks
 from jobctl.errors import ExitCode, JobctlError
 from jobctl.models import Verb
 
@@ -57,6 +58,7 @@ Jobs = Annotated[
     typer.Argument(
         help="Job references: ID, PROVIDER:ID, an ARN, or '-' to read them from standard input.",
         show_default=False,
+        autocompletion=hooks.jobs,
     ),
 ]
 ProviderOpt = Annotated[
@@ -67,10 +69,16 @@ ProviderOpt = Annotated[
         envvar="JOBCTL_PROVIDER",
         show_envvar=False,
         help="Provider for plain ids: aws-batch, aws-iot or tencent [env: JOBCTL_PROVIDER].",
+        autocompletion=hooks.providers,
     ),
 ]
 RegionOpt = Annotated[
-    str | None, typer.Option("--region", help="Region (else the provider's env, config, profile).")
+    str | None,
+    typer.Option(
+        "--region",
+        help="Region (else the provider's env, config, profile).",
+        autocompletion=hooks.regions,
+    ),
 ]
 ProfileOpt = Annotated[
     str | None, typer.Option("--profile", help="AWS profile or Tencent profile name.")
@@ -93,13 +101,19 @@ QuietOpt = Annotated[
     bool, typer.Option("-q", "--quiet", help="No progress or notices on stderr; errors still.")
 ]
 QueueOpt = Annotated[
-    str | None, typer.Option("--queue", help="aws-batch: only jobs in this queue (name or ARN).")
+    str | None,
+    typer.Option(
+        "--queue",
+        help="aws-batch: only jobs in this queue (name or ARN).",
+        autocompletion=hooks.queues,
+    ),
 ]
 StatusOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--status",
         help="Only jobs in this state: a provider state (any case) or queued/running; repeatable.",
+        autocompletion=hooks.statuses,
     ),
 ]
 NameOpt = Annotated[

@@ -1,0 +1,233 @@
+"""Build time: read the Typer app and the provider registry into `table`'s literals.
+
+Run by scripts/gen_completions.py and by the test that proves the checked-in files current.
+Descriptions are rendered here exactly as Typer renders them at TAB time (rich markup
+removed, zsh escaping applied), so the fast path prints them without importing rich.
+"""
+
+from __future__ import annotations
+
+import os
+import pprint
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from typer import rich_utils
+from typer._completion_shared import get_completion_script
+from typer._param_types import choice_as_str
+from typer.core import TyperArgument, TyperGroup, TyperOption
+
+from jobctl import providers
+from jobctl.complete import hooks
+from jobctl.complete.shells import zsh_escape
+
+if TYPE_CHECKING:
+    from typer._click.core import Context
+
+    from jobctl.complete.spec import Argument, Command, Help, Option, Provider, Values
+
+PROG = "jobctl"
+COMPLETE_VAR = "_JOBCTL_COMPLETE"
+# The file each shell's script is installed from (README, "Tab completion").
+SCRIPTS = {
+    "bash": "jobctl.bash",
+    "zsh": "_jobctl",
+    "fish": "jobctl.fish",
+    "powershell": "jobctl.ps1",
+}
+TABLE = Path("jobctl") / "complete" / "table.py"
+
+# Typer's zsh script only registers its function. Installed as `_jobctl` on $fpath, zsh
+# autoloads the file as the completion function itself, so it must also complete when
+# called that way (the idiom Click's own zsh script uses).
+_ZSH_AUTOLOAD = """\
+if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+  _jobctl_completion "$@"
+else
+  compdef _jobctl_completion jobctl
+fi"""
+# Parsing these runs no code with side effects under resilient parsing (they check it).
+_QUIET_CALLBACKS = {"install_completion", "show_completion"}
+
+
+def script(shell: str) -> str:
+    text = get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell)
+    if shell == "zsh":
+        text = text.replace(f"compdef _jobctl_completion {PROG}", _ZSH_AUTOLOAD)
+    return f"{text}\n"
+
+
+def render_help(text: str | None) -> Help | None:
+    """(zsh, fish, powershell) as Typer's format_completion prints a description."""
+    if not text:
+        return None
+    # Typer wraps descriptions at the terminal's width, which breaks one completion entry in
+    # two; the table keeps every description on one line, as on a wide terminal.
+    rich_utils.MAX_WIDTH = 100_000
+    sanitize = rich_utils.rich_render_text
+    return (sanitize(zsh_escape(text)), sanitize(re.sub(r"\s", " ", text)), sanitize(text))
+
+
+def app_table() -> Command:
+    from jobctl.cli import app
+
+    # Typer swaps --install-completion's type under this test switch; build what users get.
+    os.environ.pop("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", None)
+    root = typer.main.get_command(app)
+    ctx = root.make_context(PROG, [], resilient_parsing=True)
+    return _command(root, ctx, help=None)
+
+
+def _command(cmd: Any, ctx: Context, *, help: str | None) -> Command:
+    help_option = cmd.get_help_option(ctx)
+    supported = (
+        ctx.token_normalize_func is None
+        and not ctx.ignore_unknown_options
+        and ctx.auto_envvar_prefix is None
+        and not getattr(cmd, "chain", False)
+    )
+    options: list[Option] = []
+    arguments: list[Argument] = []
+    for param in cmd.get_params(ctx):
+        if isinstance(param, TyperOption):
+            supported = supported and param.nargs == 1
+            options.append(_option(param, ctx, is_help=param is help_option))
+        elif isinstance(param, TyperArgument):
+            arguments.append(
+                {"name": str(param.name), "nargs": param.nargs, "values": _values(param)}
+            )
+        else:
+            supported = False
+    commands: dict[str, Command] = {}
+    if isinstance(cmd, TyperGroup):
+        for name in cmd.list_commands(ctx):
+            sub = cmd.get_command(ctx, name)
+            if sub is None:
+                continue
+            sub_ctx = sub.make_context(name, [], parent=ctx, resilient_parsing=True)
+            commands[name] = _command(sub, sub_ctx, help=sub.get_short_help_str())
+            commands[name]["hidden"] = bool(sub.hidden)
+    return {
+        "help": render_help(help),
+        "hidden": False,
+        "group": isinstance(cmd, TyperGroup),
+        "interspersed": bool(ctx.allow_interspersed_args),
+        "supported": supported,
+        "prefixes": sorted(cmd.make_parser(ctx)._opt_prefixes),
+        "options": options,
+        "arguments": arguments,
+        "commands": commands,
+    }
+
+
+def _option(param: TyperOption, ctx: Context, *, is_help: bool) -> Option:
+    opts = list(param.opts)
+    if is_help:
+        # Click builds the help option's names from a set, so their order changes with the
+        # hash seed; the table keeps the declared order (-h, --help).
+        opts = [name for name in ctx.help_option_names if name in opts]
+    envvar = param.envvar
+    return {
+        "name": str(param.name),
+        "opts": opts,
+        "secondary": list(param.secondary_opts),
+        "takes_value": not (param.is_flag or param.count),
+        "multiple": bool(param.multiple),
+        "hidden": bool(param.hidden),
+        "envvar": [envvar] if isinstance(envvar, str) else list(envvar or ()),
+        "help": render_help(param.help),
+        "values": _values(param),
+        "callback": param.callback is not None
+        and not is_help
+        and param.name not in _QUIET_CALLBACKS,
+    }
+
+
+def _values(param: TyperOption | TyperArgument) -> Values:
+    kind = _completer_kind(param)
+    if kind is not None:
+        return {"kind": kind, "choices": [], "case_sensitive": True}
+    desc = param.type_descriptor
+    if desc.is_choice and desc.choices is not None:
+        return {
+            "kind": "choice",
+            "choices": [choice_as_str(c) for c in desc.choices],
+            "case_sensitive": bool(desc.case_sensitive),
+        }
+    return {"kind": "file" if desc.is_file else "none", "choices": [], "case_sensitive": True}
+
+
+def _completer_kind(param: TyperOption | TyperArgument) -> str | None:
+    """Which of `hooks`' functions Typer will call for this parameter's values."""
+    completer = param._custom_shell_complete
+    if completer is None:
+        return None
+    # Typer keeps the `autocompletion=` function, wrapped, in its adapter's closure.
+    for cell in getattr(completer, "__closure__", None) or ():
+        target = getattr(cell.cell_contents, "__wrapped__", None)
+        for kind, function in hooks.COMPLETERS.items():
+            if target is function:
+                return kind
+    return "custom"
+
+
+def provider_table() -> dict[str, Provider]:
+    """The built-in providers only: third-party ones are found at TAB time."""
+    table: dict[str, Provider] = {}
+    for name in providers.BUILTIN:
+        info = providers.info(name)
+        table[name] = {
+            "title": info.title,
+            "states": {state: str(phase) for state, phase in info.state_map.items()},
+            "regions": list(info.regions),
+            "region_env": list(info.region_env),
+            "endpoint_env": list(info.endpoint_env),
+            "queues": info.queues,
+        }
+    return table
+
+
+_HEADER = '''\
+"""GENERATED by scripts/gen_completions.py from the Typer app and the provider registry.
+
+Do not edit: run `python scripts/gen_completions.py`. A test fails when this file is stale.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from jobctl.complete.spec import Command, Provider
+
+# fmt: off
+'''
+
+
+def table_source() -> str:
+    def literal(value: object) -> str:
+        return pprint.pformat(value, width=99, sort_dicts=False)
+
+    from jobctl.selection import PHASE_WORDS
+
+    return (
+        f"{_HEADER}APP: Command = {literal(app_table())}\n\n"
+        f"PROVIDERS: dict[str, Provider] = {literal(provider_table())}\n\n"
+        f"PHASE_WORDS: list[str] = {literal(list(PHASE_WORDS))}\n"
+    )
+
+
+def write(root: Path) -> list[Path]:
+    """Write completions/* and the table under `root` (the repository, or a test's tmp dir)."""
+    written = []
+    for shell, name in SCRIPTS.items():
+        path = root / "completions" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(script(shell))
+        written.append(path)
+    table = root / TABLE
+    table.parent.mkdir(parents=True, exist_ok=True)
+    table.write_text(table_source())
+    written.append(table)
+    return written

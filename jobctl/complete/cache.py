@@ -1,0 +1,123 @@
+"""Job ids TAB can offer without asking a cloud: what `list`, `status` and stop runs last saw.
+
+One file per scope (provider, region, profile, endpoint) under
+$XDG_CACHE_HOME/jobctl/completion/: a header line, the scope, then one line per job:
+
+    jobctl-completion 1
+    aws-batch	us-east-1		http://127.0.0.1:5000
+    1d828f65-…	RUNNABLE	nightly-etl	prod-q	1732186201.5
+
+Tab-separated text, not JSON: the json module imports `re`, a third of a warm TAB. Every row
+carries the time it was seen; rows older than TTL are neither offered nor kept. Writes go to
+a temporary file renamed into place, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from jobctl.complete.scope import Scope
+
+    # (job id, native state, name, queue)
+    Row = tuple[str, str, str | None, str | None]
+    # A state of None: the provider does not know the job (any more); forget it.
+    Seen = tuple[str, str | None, str | None, str | None]
+    # job id -> (state, name, queue, seen at)
+    Entries = dict[str, tuple[str, str | None, str | None, float]]
+
+TTL = 60.0
+# A TAB reads the whole file: keep it small enough to stay instant.
+MAX_ROWS = 2000
+_HEADER = "jobctl-completion 1"
+
+
+def directory() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "jobctl", "completion")
+
+
+def path_for(scope: Scope) -> str:
+    import zlib
+
+    digest = zlib.crc32(_line(scope).encode())
+    label = "-".join("".join(c if c.isalnum() else "_" for c in p or "default") for p in scope[:2])
+    return os.path.join(directory(), f"{label}-{digest:08x}.txt")
+
+
+def _field(value: str | None) -> str:
+    # Ids, states and queues never hold these; a name that does loses nothing TAB shows.
+    return "" if value is None else value.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+
+
+def _line(values: Iterable[str | None]) -> str:
+    return "\t".join(_field(value) for value in values)
+
+
+def _entries(scope: Scope, now: float) -> Entries:
+    """The scope's fresh rows; an unreadable or foreign file is an empty one."""
+    try:
+        with open(path_for(scope), encoding="utf-8") as file:
+            lines = file.read().split("\n")
+    except (OSError, ValueError):
+        return {}
+    # The file name is a hash: make sure this is the scope's own file.
+    if lines[:2] != [_HEADER, _line(scope)]:
+        return {}
+    entries: Entries = {}
+    for line in lines[2:]:
+        fields = line.split("\t")
+        if len(fields) != 5 or not fields[0] or not fields[1]:
+            continue
+        job_id, state, name, queue, seen = fields
+        try:
+            age = now - float(seen)
+        except ValueError:
+            continue
+        if 0 <= age <= TTL:
+            entries[job_id] = (state, name or None, queue or None, float(seen))
+    return entries
+
+
+def load(scope: Scope, *, now: float | None = None) -> list[Row]:
+    now = time.time() if now is None else now
+    return [(job_id, s, n, q) for job_id, (s, n, q, _) in _entries(scope, now).items()]
+
+
+def store(scope: Scope, rows: Iterable[Seen], *, now: float | None = None) -> None:
+    """Merge what a run saw into the scope's file. Raises OSError when it cannot write."""
+    now = time.time() if now is None else now
+    entries = _entries(scope, now)
+    for job_id, state, name, queue in rows:
+        if state is None:
+            entries.pop(job_id, None)
+            continue
+        # A stop run knows states, not names: keep what `list` saw.
+        _, old_name, old_queue, _ = entries.get(job_id, (state, None, None, now))
+        entries[job_id] = (state, name or old_name, queue or old_queue, now)
+    newest = sorted(entries.items(), key=lambda item: item[1][3], reverse=True)[:MAX_ROWS]
+    lines = [_HEADER, _line(scope)]
+    lines += [f"{_line((i, s, n, q))}\t{seen!r}" for i, (s, n, q, seen) in newest]
+    _write(path_for(scope), "\n".join(lines) + "\n")
+
+
+def _write(path: str, text: str) -> None:
+    import contextlib
+    import tempfile
+
+    folder = os.path.dirname(path)
+    # Job names can be private: the cache is the user's alone.
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".jobs-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,157 @@
+"""What completion knows about providers, from the generated table or from the registry.
+
+The fast path reads `Table` (no provider module imported); Typer's path reads `Registry`,
+the source the table is generated from. The value functions take either, so the equivalence
+test compares the table against the registry too.
+"""
+
+from __future__ import annotations
+
+from jobctl.complete import Defer
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Protocol
+
+    class Catalog(Protocol):
+        def names(self) -> list[str]: ...
+
+        def facts(self, name: str) -> Facts | None:
+            """None: no such provider."""
+            ...
+
+        def phase_words(self) -> list[str]: ...
+
+
+ENTRY_POINT_GROUP = "jobctl.providers"
+
+
+class Facts:
+    """One provider's static facts."""
+
+    __slots__ = ("endpoint_env", "name", "queues", "region_env", "regions", "states", "title")
+
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        states: Mapping[str, str],
+        regions: Sequence[str],
+        region_env: Sequence[str],
+        endpoint_env: Sequence[str],
+        *,
+        queues: bool,
+    ) -> None:
+        self.name = name
+        self.title = title
+        # Native state -> phase name (queued, running, finished).
+        self.states = states
+        self.regions = regions
+        self.region_env = region_env
+        self.endpoint_env = endpoint_env
+        self.queues = queues
+
+
+class Table:
+    """The built-in providers as generated into `table`."""
+
+    def names(self) -> list[str]:
+        from jobctl.complete.table import PROVIDERS
+
+        # Only Typer's path can describe a third-party provider (it imports its module).
+        if any(name not in PROVIDERS for name in _registered_names()):
+            raise Defer
+        return list(PROVIDERS)
+
+    def facts(self, name: str) -> Facts | None:
+        from jobctl.complete.table import PROVIDERS
+
+        spec = PROVIDERS.get(name)
+        if spec is None:
+            raise Defer  # a typo, or a third-party provider: the registry knows which
+        return Facts(
+            name,
+            spec["title"],
+            spec["states"],
+            spec["regions"],
+            spec["region_env"],
+            spec["endpoint_env"],
+            queues=spec["queues"],
+        )
+
+    def phase_words(self) -> list[str]:
+        from jobctl.complete.table import PHASE_WORDS
+
+        return list(PHASE_WORDS)
+
+
+class Registry:
+    """The provider registry itself: imports provider modules (never their SDKs)."""
+
+    def names(self) -> list[str]:
+        from jobctl import providers
+
+        return providers.names()
+
+    def facts(self, name: str) -> Facts | None:
+        from jobctl import providers
+
+        try:
+            info = providers.info(name)
+        except Exception:
+            return None
+        return Facts(
+            info.name,
+            info.title,
+            {state: str(phase) for state, phase in info.state_map.items()},
+            info.regions,
+            info.region_env,
+            info.endpoint_env,
+            queues=info.queues,
+        )
+
+    def phase_words(self) -> list[str]:
+        from jobctl.selection import PHASE_WORDS
+
+        return list(PHASE_WORDS)
+
+
+def _registered_names() -> list[str]:
+    """Names in the entry-point group, read from installed distributions' entry_points.txt.
+
+    importlib.metadata would cost more than the rest of a TAB. This scan can only see too
+    much (a stale dist-info), which sends the request to Typer's path: slower, never wrong.
+    """
+    import os
+    import sys
+
+    header = f"[{ENTRY_POINT_GROUP}]"
+    names = []
+    for folder in sys.path:
+        try:
+            entries = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in entries:
+            if not entry.endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(os.path.join(folder, entry, "entry_points.txt"), encoding="utf-8") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            if header in text:
+                section = text.split(header, 1)[1].split("\n[", 1)[0]
+                names += [
+                    line.split("=")[0].strip() for line in section.splitlines() if "=" in line
+                ]
+    return names
+
+
+def facts_anywhere(name: str) -> Facts | None:
+    """For writers of the cache: the table when it knows the provider, else the registry."""
+    try:
+        return Table().facts(name)
+    except Defer:
+        return Registry().facts(name)

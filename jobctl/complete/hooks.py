@@ -1,0 +1,67 @@
+"""Typer's side: the `autocompletion=` functions cli.py attaches to its options and arguments.
+
+They hand Typer's parsed context to the same value functions the fast path calls, with the
+provider registry as their catalog; whatever fails offers nothing (never a traceback at TAB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from jobctl.complete import jobs as job_functions
+from jobctl.complete import values
+from jobctl.complete.catalog import Registry
+
+_PARAMS = ("provider", "region", "profile", "endpoint_url")
+
+Result = list[tuple[str, str] | str]
+
+
+def _offer(
+    ctx: typer.Context,
+    incomplete: str,
+    function: Callable[..., list[tuple[str, str | None]]],
+    *,
+    with_command: bool = False,
+) -> Result:
+    params = {name: ctx.params.get(name) for name in _PARAMS}
+    try:
+        if with_command:
+            pairs = function(Registry(), params, str(ctx.info_name), incomplete)
+        else:
+            pairs = function(Registry(), params, incomplete)
+    except Exception:
+        return []
+    return [(value, help) if help else value for value, help in pairs]
+
+
+def providers(ctx: typer.Context, incomplete: str) -> Result:
+    return _offer(ctx, incomplete, values.providers)
+
+
+def statuses(ctx: typer.Context, incomplete: str) -> Result:
+    return _offer(ctx, incomplete, values.statuses)
+
+
+def regions(ctx: typer.Context, incomplete: str) -> Result:
+    return _offer(ctx, incomplete, values.regions)
+
+
+def queues(ctx: typer.Context, incomplete: str) -> Result:
+    return _offer(ctx, incomplete, job_functions.queue_values, with_command=True)
+
+
+def jobs(ctx: typer.Context, incomplete: str) -> Result:
+    return _offer(ctx, incomplete, job_functions.job_values, with_command=True)
+
+
+# The table records which of these each parameter uses, so the fast path calls the same one.
+COMPLETERS: dict[str, Callable[[typer.Context, str], Result]] = {
+    "providers": providers,
+    "statuses": statuses,
+    "regions": regions,
+    "queues": queues,
+    "jobs": jobs,
+}
