@@ -330,6 +330,11 @@ def _run(
         results, ignore_not_found=args.ignore_not_found, interrupted=hooks.stop.is_set()
     )
     renderer.finish([r.as_dict() for r in results], summary, _stop_columns(fmt))
+    for group in groups:
+        name = group.provider.info.name
+        mine = [r for r in results if r.provider == name and r.region == group.region]
+        seen = [(r.job_id, r.state_after or r.state_before, None, None) for r in mine]
+        _remember(args.conn, group, seen)
     return int(summary.exit_code)
 
 
@@ -341,7 +346,11 @@ def status(jobs: Sequence[str], conn: Connection, io: Io) -> int:
         raise UsageError(msg)
     resolved, _ = resolve_refs(jobs, conn, file, io)
     groups = connect(resolved, conn, file)
-    rows = [row for group in groups for row in _status_rows(group)]
+    rows: list[dict[str, Any]] = []
+    for group in groups:
+        group_rows = _status_rows(group)
+        _remember(conn, group, [(r["job_id"], r["state"], r["name"], None) for r in group_rows])
+        rows += group_rows
     failed = sum(1 for row in rows if row["state"] is None)
     ok = len(rows) - failed
     summary = Summary(len(rows), ok, failed, exit_code_for(ok, failed))
@@ -394,6 +403,22 @@ def _status_rows(group: Group) -> list[dict[str, Any]]:
     return rows
 
 
+def _remember(
+    conn: Connection, where: Group | str, seen: Sequence[tuple[str, Any, Any, Any]]
+) -> None:
+    """Feed TAB's job-id cache (DESIGN.md §8): (job id, state, name, queue) as just seen.
+
+    Keyed like the run's own connection; whatever happens to the cache, the run goes on.
+    """
+    from jobctl.complete.jobs import remember
+
+    if isinstance(where, str):
+        provider, ref_region = where, None
+    else:  # a group's references share one region: an ARN's, or none
+        provider, ref_region = where.provider.info.name, where.refs[0].region
+    remember(provider, ref_region or conn.region, conn.profile, conn.endpoint_url, seen)
+
+
 LIST_COLUMNS = ("job_id", "provider", "region", "state", "phase", "name", "created")
 
 
@@ -409,6 +434,7 @@ def list_jobs(conn: Connection, filters: FilterArgs, io: Io) -> int:
     instance = open_provider(name, None, conn, file, 600.0)
     region = getattr(instance, "region", None)
     jobs = selection.select(instance.list_jobs(selection=chosen), chosen)
+    _remember(conn, name, [(j.job_id, j.native_state, j.name, j.extra.get("queue")) for j in jobs])
     rows = [
         {
             "provider": name,

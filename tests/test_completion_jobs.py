@@ -1,0 +1,169 @@
+"""Job ids and queues at TAB: the cache `list`, `status` and stop runs write, its TTL and
+scope, the live lookup on a cold cache, and a server that never answers."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jobctl.complete import cache, scope
+from jobctl.complete.catalog import Table
+from tests.support.completion import described, installed_jobctl, tab, tab_process
+
+needs_jobctl = pytest.mark.skipif(installed_jobctl() is None, reason="jobctl is not installed")
+
+
+def batch_scope(**flags: str | None) -> scope.Scope:
+    facts = Table().facts("aws-batch")
+    assert facts is not None
+    return scope.resolve(
+        facts,
+        region=flags.get("region"),
+        profile=flags.get("profile"),
+        endpoint=flags.get("endpoint"),
+    )
+
+
+def test_list_fills_the_cache_and_tab_offers_what_can_be_stopped(cli, batch) -> None:
+    queued = batch.add_job("RUNNABLE", name="etl-1", queue="prod-q")
+    running = batch.add_job("RUNNING", name="etl-2", queue="prod-q")
+    batch.add_job("SUCCEEDED", name="done")
+    assert cli("list", "-p", "aws-batch", "-o", "json").code == 0
+
+    assert sorted(tab("cancel -p aws-batch ")) == sorted([queued, running])
+    assert tab(f"terminate -p aws-batch {queued[:4]}") == [queued]
+    assert described("cancel -p aws-batch ") == {
+        queued: "RUNNABLE, etl-1",
+        running: "RUNNING, etl-2",
+    }
+    assert tab("list -p aws-batch --queue ") == ["prod-q"]
+    assert tab("cancel -p aws-iot ") == []
+
+
+def test_a_stop_run_updates_what_tab_offers(cli, batch) -> None:
+    queued, running = batch.add_job("RUNNABLE"), batch.add_job("RUNNING")
+    assert cli("list", "-p", "aws-batch").code == 0
+    assert cli("cancel", "-p", "aws-batch", queued, "-o", "json").code == 0
+
+    # Cancelled: no longer offered to the stop verbs, still to `status`.
+    assert tab("cancel -p aws-batch ") == [running]
+    assert sorted(tab("status -p aws-batch ")) == sorted([queued, running])
+    assert described("status -p aws-batch ")[queued] == "FAILED, job"  # the name `list` saw
+
+
+def test_status_runs_fill_the_cache_and_unknown_ids_leave_it(cli, batch) -> None:
+    job = batch.add_job("PENDING", name="nightly")
+    unknown = "00000000-0000-4000-8000-000000000000"
+    cache.store(batch_scope(), [(unknown, "RUNNABLE", None, None)])
+    assert cli("status", "-p", "aws-batch", job, unknown).code == 3
+
+    assert tab("cancel -p aws-batch ") == [job]
+    assert described("cancel -p aws-batch ") == {job: "PENDING, nightly"}
+
+
+def test_rows_expire_after_the_ttl(aws_env) -> None:
+    key = batch_scope()
+    cache.store(key, [("old", "RUNNABLE", None, None)], now=time.time() - cache.TTL - 1)
+    cache.store(key, [("fresh", "RUNNABLE", None, None)], now=time.time() - cache.TTL + 5)
+    assert tab("cancel -p aws-batch ") == ["fresh"]
+    assert cache.load(key, now=time.time() + 10) == []
+
+
+def test_ids_are_scoped_by_region_profile_and_endpoint(aws_env, monkeypatch) -> None:
+    # aws_env: AWS_DEFAULT_REGION=us-east-1 and AWS_ENDPOINT_URL=moto.
+    cache.store(batch_scope(), [("in-us-east-1", "RUNNABLE", None, None)])
+    cache.store(batch_scope(region="eu-west-1"), [("in-eu-west-1", "RUNNABLE", None, None)])
+    cache.store(batch_scope(profile="prod"), [("in-prod", "RUNNABLE", None, None)])
+
+    assert tab("cancel -p aws-batch ") == ["in-us-east-1"]
+    assert tab("cancel -p aws-batch --region us-east-1 ") == ["in-us-east-1"]
+    assert tab("cancel -p aws-batch --region eu-west-1 ") == ["in-eu-west-1"]
+    assert tab("cancel -p aws-batch --region ap-south-1 ") == []
+    assert tab("cancel -p aws-batch --profile prod ") == ["in-prod"]
+    assert tab("cancel -p aws-batch --endpoint-url http://127.0.0.1:9 ") == []
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    assert tab("cancel -p aws-batch ") == ["in-eu-west-1"]
+
+
+def test_an_unreadable_cache_is_a_cold_one(aws_env) -> None:
+    key = batch_scope()
+    cache.store(key, [("job-1", "RUNNABLE", None, None)])
+    Path(cache.path_for(key)).write_bytes(b"\xff\xfe not a cache")
+    assert tab("cancel -p aws-batch ") == []
+    cache.store(key, [("job-2", "RUNNABLE", None, None)])
+    assert tab("cancel -p aws-batch ") == ["job-2"]
+    text = Path(cache.path_for(key)).read_text()
+    assert text.splitlines()[1] == "aws-batch\tus-east-1\t\t" + aws_env.url
+
+
+def test_a_cache_that_cannot_be_written_changes_nothing(cli, batch, clean_env: Path) -> None:
+    job = batch.add_job("RUNNABLE")
+    (clean_env / "cache").write_text("a file where the cache directory should be")
+    listed = cli("list", "-p", "aws-batch", "-o", "json")
+    assert (listed.code, listed.stderr) == (0, "")
+    assert [r["job_id"] for r in listed.json()["results"]] == [job]
+    assert cli("cancel", "-p", "aws-batch", job).code == 0
+
+
+def test_remote_off_never_asks_the_server(batch, proxy, monkeypatch) -> None:
+    batch.add_job("RUNNABLE")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    assert tab("cancel -p aws-batch ") == []
+    assert proxy.seen == []
+
+
+@needs_jobctl
+def test_a_cold_cache_asks_once_then_answers_from_the_cache(batch, proxy, monkeypatch) -> None:
+    queued, running = batch.add_job("RUNNABLE", queue="q1"), batch.add_job("STARTING")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    # A generous deadline: this test is about the lookup, not about a slow CI machine.
+    done, _ = tab_process("cancel -p aws-batch ", env={"JOBCTL_COMPLETE_TIMEOUT": "10"})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert sorted(done.stdout.split()) == sorted([queued, running])
+    asked = len(proxy.seen)
+    assert asked > 0
+    done, _ = tab_process("cancel -p aws-batch --queue ")
+    assert sorted(done.stdout.split()) == ["jobctl-q", "q1"]
+    assert len(proxy.seen) == asked  # warm now: nothing more was asked
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A TCP server on 127.0.0.1 that accepts connections and never says a word."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in [*held, listener]:
+        connection.close()
+
+
+@needs_jobctl
+@pytest.mark.parametrize("path", ["fast", "typer"])
+def test_a_server_that_never_answers_costs_one_deadline(aws_env, silent_server, path) -> None:
+    switch = {"JOBCTL_COMPLETE_FAST": "0"} if path == "typer" else {}
+    _, baseline = tab_process("ca", env=switch)  # this machine's cost of any TAB, right now
+    done, took = tab_process(
+        f"cancel -p aws-batch --endpoint-url {silent_server} ",
+        env={**switch, "JOBCTL_COMPLETE_TIMEOUT": ""},  # the default deadline: 1 s
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "", "")
+    assert took - baseline < 1.5
