@@ -1,0 +1,209 @@
+"""How long a TAB takes: jobctl's fast path beside a minimal Typer app and aws-cli's completer.
+
+    python bench/completion.py               # 30 timed runs of each, after 3 warm-ups
+    python bench/completion.py --runs 100
+
+Each candidate runs in a clean virtualenv of its own, as a user would have it installed
+(bench/.venv-jobctl: `pip install -e .`, which brings Typer for the minimal app too;
+bench/.venv-awscli: `pip install awscli`, whose botocore pin conflicts with jobctl's). They
+are built on the first run and reused after (`--rebuild` starts over). The runs are
+interleaved, so a busy moment slows every candidate alike. Prints a markdown table of
+median wall times, each against the minimal Typer app's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+MINIMAL_APP = '''\
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def cancel(jobs: list[str], provider: str = typer.Option(None, "-p", "--provider")) -> None:
+    """Cancel jobs."""
+
+
+@app.command()
+def status(jobs: list[str]) -> None:
+    """Show jobs."""
+
+
+if __name__ == "__main__":
+    app(prog_name="minimal")
+'''
+
+# Job ids a warm cache holds for the job-id case.
+SEEDED = 20
+SEED = f"""\
+from jobctl.complete.jobs import remember
+remember("aws-batch", None, None, None,
+         [(f"{{n:08d}}-7a6d-42a3-b5c6-8d2fa5b4e5e1", "RUNNABLE", f"etl-{{n}}", "prod-q")
+          for n in range({SEEDED})])
+"""
+
+
+@dataclass
+class Case:
+    label: str
+    argv: list[str]
+    env: dict[str, str]
+    # A word the answer must contain (a fast but wrong answer is no result); None: no output.
+    expect: str | None
+    times: list[float] = field(default_factory=list)
+
+    def run(self) -> float:
+        started = time.perf_counter()
+        done = subprocess.run(self.argv, env=self.env, capture_output=True, text=True, check=False)
+        took = time.perf_counter() - started
+        wrong = (
+            done.stdout.strip() != ""
+            if self.expect is None
+            else (self.expect not in done.stdout.split())
+        )
+        if done.returncode != 0 or wrong:
+            msg = f"{self.label}: expected {self.expect!r}, got {done.stdout!r} {done.stderr!r}"
+            raise SystemExit(msg)
+        return took
+
+
+def venv(name: str, requirement: list[str], *, rebuild: bool) -> Path:
+    path = BENCH / f".venv-{name}"
+    if rebuild and path.exists():
+        shutil.rmtree(path)
+    if not (path / "bin" / "python").exists():
+        print(f"building {path.relative_to(ROOT)} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+        pip = [str(path / "bin" / "python"), "-m", "pip", "install", "-q", *requirement]
+        subprocess.run(pip, check=True)
+    return path / "bin"
+
+
+def bash_request(words: list[str]) -> dict[str, str]:
+    return {"COMP_WORDS": "\n".join(words), "COMP_CWORD": str(len(words) - 1)}
+
+
+def aws_request(base: dict[str, str], line: str) -> dict[str, str]:
+    # What aws_completer reads (bash's `complete -C aws_completer aws` sets these).
+    return {**base, "COMP_LINE": line, "COMP_POINT": str(len(line))}
+
+
+def cases(jobctl_bin: Path, aws_bin: Path, scratch: Path) -> list[Case]:
+    # Clean environment: no credentials or settings of the person running the bench.
+    base = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(scratch),
+        "XDG_CACHE_HOME": str(scratch / "cache"),
+        "XDG_CONFIG_HOME": str(scratch / "config"),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "JOBCTL_COMPLETE_REMOTE": "0",
+    }
+    jobctl = {**base, "_JOBCTL_COMPLETE": "complete_bash"}
+    minimal = scratch / "minimal.py"
+    minimal.write_text(MINIMAL_APP)
+    subprocess.run([str(jobctl_bin / "python"), "-c", SEED], env=base, check=True)
+    job = "00000007-7a6d-42a3-b5c6-8d2fa5b4e5e1"
+    return [
+        Case("python -c pass (the floor)", [str(jobctl_bin / "python"), "-c", "pass"], base, None),
+        Case(
+            "minimal Typer app: `minimal ca`",
+            [str(jobctl_bin / "python"), str(minimal)],
+            {**base, "_MINIMAL_COMPLETE": "complete_bash", **bash_request(["minimal", "ca"])},
+            "cancel",
+        ),
+        Case(
+            "aws_completer: `aws bat`",
+            [str(aws_bin / "aws_completer")],
+            aws_request(base, "aws bat"),
+            "batch",
+        ),
+        Case(
+            "aws_completer: `aws batch cancel-job --j`",
+            [str(aws_bin / "aws_completer")],
+            aws_request(base, "aws batch cancel-job --j"),
+            "--job-id",
+        ),
+        Case(
+            "jobctl, Typer's path: `jobctl ca`",
+            [str(jobctl_bin / "jobctl")],
+            {**jobctl, "JOBCTL_COMPLETE_FAST": "0", **bash_request(["jobctl", "ca"])},
+            "cancel",
+        ),
+        Case(
+            "jobctl fast path: `jobctl ca`",
+            [str(jobctl_bin / "jobctl")],
+            {**jobctl, **bash_request(["jobctl", "ca"])},
+            "cancel",
+        ),
+        Case(
+            "jobctl fast path: `jobctl cancel -p `",
+            [str(jobctl_bin / "jobctl")],
+            {**jobctl, **bash_request(["jobctl", "cancel", "-p", ""])},
+            "aws-batch",
+        ),
+        Case(
+            f"jobctl fast path: job id, warm cache ({SEEDED} ids)",
+            [str(jobctl_bin / "jobctl")],
+            {**jobctl, **bash_request(["jobctl", "cancel", "-p", "aws-batch", "000000"])},
+            job,
+        ),
+    ]
+
+
+def version(bin_dir: Path, package: str) -> str:
+    code = f"import importlib.metadata as m; print(m.version({package!r}))"
+    argv = [str(bin_dir / "python"), "-c", code]
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed runs of each candidate")
+    parser.add_argument("--rebuild", action="store_true", help="recreate the virtualenvs")
+    args = parser.parse_args()
+
+    jobctl_bin = venv("jobctl", ["-e", str(ROOT)], rebuild=args.rebuild)
+    aws_bin = venv("awscli", ["awscli"], rebuild=args.rebuild)
+    with tempfile.TemporaryDirectory(prefix="jobctl-bench-") as tmp:
+        todo = cases(jobctl_bin, aws_bin, Path(tmp))
+        for case in todo:
+            # Bytecode caches written, the page cache warm: what a user's second TAB sees.
+            for _ in range(3):
+                case.run()
+        for _ in range(args.runs):
+            for case in todo:
+                case.times.append(case.run())
+
+    reference = statistics.median(todo[1].times)
+    print("| TAB | median ms | vs minimal Typer app |")
+    print("|---|---:|---:|")
+    for case in todo:
+        median = statistics.median(case.times)
+        print(f"| {case.label} | {median * 1000:.1f} | {median / reference:.2f} |")
+    print()
+    print(
+        f"{args.runs} runs each, interleaved, after 3 warm-ups; {os.cpu_count()} CPUs "
+        f"(nproc), {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}; typer {version(jobctl_bin, 'typer')}, "
+        f"awscli {version(aws_bin, 'awscli')}."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
