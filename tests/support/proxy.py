@@ -1,27 +1,88 @@
-"""A recording (and, later, fault-injecting) HTTP proxy on 127.0.0.1 for tests.
+"""A recording, fault-injecting HTTP proxy on 127.0.0.1 for tests.
 
 jobctl is pointed at the proxy with --endpoint-url; the proxy forwards to the real test server
 (moto, the Tencent emulator) and records every request, so a test can assert what was sent,
-and that nothing was.
+and that nothing was. Given `rules` (tests/support/faults.py), it answers a share of the
+requests with a fault instead: the provider's throttling or server error, a 503, an answer
+held past the client's timeout, a dropped connection, or, after forwarding, a truncated or
+non-JSON answer. `forwarded` is what reached the server; `injected` counts faults by kind.
+
+    proxy = Proxy(moto.url, rules=[Rule(Fault.THROTTLE, share=0.3)], seed=7).start()
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import threading
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+from tests.support.faults import (
+    GARBAGE_BODY,
+    Answer,
+    Fault,
+    Injector,
+    Rule,
+    dialect_of,
+    native_answer,
+)
 
 
 @dataclass(frozen=True)
 class Seen:
     method: str
     path: str
-    # AWS rest-json: the path names the operation; Tencent: the X-TC-Action header.
+    # AWS rest-json: the path's last segment; Tencent: the X-TC-Action header.
     action: str
     body: bytes
+    # The operation, lower case and the same for every provider's dialect: "describejobs",
+    # "canceljob", "canceljobexecution", "terminatejob"... (IoT's paths name it only by shape).
+    operation: str = ""
+    dialect: str = ""
+    # For a forwarded request: the server's answer, before any fault spoiled it.
+    status: int = 0
+    answer: bytes = b""
+
+    def accepted(self) -> bool:
+        """The server took the request (Tencent reports errors inside an HTTP 200)."""
+        if not 200 <= self.status < 300:
+            return False
+        return not (self.dialect == "tencent" and b'"Error"' in self.answer)
+
+    def stop_target(self) -> str | None:
+        """The job a single-job stop request names (IoT execution stops: 'JOB@THING')."""
+        if self.operation in ("canceljob", "terminatejob") and self.dialect != "aws-iot":
+            document = json.loads(self.body)
+            return str(document.get("jobId") or document.get("JobId"))
+        parts = self.path.split("?", 1)[0].strip("/").split("/")
+        if self.operation == "canceljob":
+            return parts[1]
+        if self.operation == "canceljobexecution":
+            return f"{parts[3]}@{parts[1]}"
+        return None
+
+
+def operation_of(method: str, path: str, action: str, dialect: str) -> str:
+    if dialect != "aws-iot":
+        return action.split("?", 1)[0].lower()
+    parts = path.split("?", 1)[0].strip("/").split("/")
+    if parts[:1] == ["things"] and len(parts) >= 4:
+        return "canceljobexecution" if parts[-1] == "cancel" else "describejobexecution"
+    if parts[:1] == ["jobs"]:
+        if len(parts) == 1:
+            return "listjobs"
+        return "canceljob" if parts[-1] == "cancel" else "describejob"
+    return parts[-1].lower()
+
+
+LOOKUPS = frozenset({"describejobs", "describejob", "describejobexecution"})
+STOPS = frozenset(
+    {"canceljob", "canceljobs", "terminatejob", "terminatejobs", "canceljobexecution"}
+)
 
 
 @dataclass
@@ -30,9 +91,15 @@ class Proxy:
     seen: list[Seen] = field(default_factory=list)
     # Seconds to hold each request of an action before forwarding it (a slow server).
     delays: dict[str, float] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+    seed: int = 0
+    # How long a SLOW fault holds a request before hanging up: past the client's timeout.
+    slow_seconds: float = 3.0
+    forwarded: list[Seen] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._injector = Injector(self.rules, self.seed)
         target = urlsplit(self.target)
         proxy = self
 
@@ -46,11 +113,35 @@ class Proxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 action = self.headers.get("X-TC-Action") or self.path.rstrip("/").rsplit("/", 1)[-1]
+                dialect = dialect_of(self.path, dict(self.headers.items()))
+                operation = operation_of(self.command, self.path, action, dialect)
+                seen = Seen(self.command, self.path, action, body, operation, dialect)
                 with proxy._lock:
-                    proxy.seen.append(Seen(self.command, self.path, action, body))
+                    proxy.seen.append(seen)
                     delay = proxy.delays.get(action, 0.0)
+                fault = proxy._injector.decide(self.command, self.path, operation, body)
+                if fault in (Fault.THROTTLE, Fault.SERVER_ERROR, Fault.UNAVAILABLE):
+                    self._answer(native_answer(fault, dialect))
+                    return
+                if fault is Fault.SLOW:
+                    time.sleep(proxy.slow_seconds)
+                if fault in (Fault.SLOW, Fault.DROP):
+                    self.close_connection = True
+                    return
                 if delay:
                     time.sleep(delay)
+                answer = self._forward(body)
+                with proxy._lock:
+                    proxy.forwarded.append(replace(seen, status=answer.status, answer=answer.body))
+                if fault is Fault.TRUNCATE:
+                    self._answer(answer, cut=True)
+                elif fault is Fault.GARBAGE:
+                    headers = {"Content-Type": answer.headers.get("Content-Type", "")}
+                    self._answer(Answer(200, headers, GARBAGE_BODY))
+                else:
+                    self._answer(answer)
+
+            def _forward(self, body: bytes) -> Answer:
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 headers["Host"] = f"{target.hostname}:{target.port}"
@@ -58,23 +149,41 @@ class Proxy:
                     # TC3-HMAC-SHA256 signs the Host header: a Tencent request keeps the one
                     # it was signed with, or the emulator rightly refuses the signature.
                     headers["Host"] = self.headers["Host"]
-                conn.request(self.command, self.path, body=body, headers=headers)
-                answer = conn.getresponse()
-                payload = answer.read()
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    response = conn.getresponse()
+                    payload = response.read()
+                finally:
+                    conn.close()
+                kept = {
+                    key: value
+                    for key, value in response.getheaders()
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length")
+                }
+                return Answer(response.status, kept, payload)
+
+            def _answer(self, answer: Answer, *, cut: bool = False) -> None:
                 self.send_response(answer.status)
-                for key, value in answer.getheaders():
-                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
+                for key, value in answer.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(answer.body)))
+                if cut:
+                    # Promise the whole body, send half, hang up: a truncated answer.
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 self.end_headers()
-                self.wfile.write(payload)
-                conn.close()
+                self.wfile.write(answer.body[: len(answer.body) // 2] if cut else answer.body)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_request
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            block_on_close = False
+            # jobctl opens many connections at once (--concurrency): the default backlog of 5
+            # would have the kernel drop connection attempts, a fault nobody asked for.
+            request_queue_size = 128
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -83,6 +192,11 @@ class Proxy:
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def injected(self) -> Counter[str]:
+        """Faults injected so far, by kind (Fault values)."""
+        return Counter(self._injector.injected)
 
     def start(self) -> Proxy:
         self._thread.start()
@@ -97,6 +211,21 @@ class Proxy:
         with self._lock:
             return [s.action for s in self.seen]
 
+    def operations(self, *, forwarded: bool = False) -> list[str]:
+        with self._lock:
+            return [s.operation for s in (self.forwarded if forwarded else self.seen)]
+
+    def stopped(self) -> list[str]:
+        """Jobs whose stop request reached the server and was taken, one entry per request.
+
+        Single-job requests only: moto has no CancelJobs/TerminateJobs (jobctl falls back to
+        one request per job), so a bulk request never stops a job behind this proxy.
+        """
+        with self._lock:
+            forwarded = list(self.forwarded)
+        return [t for s in forwarded if s.accepted() and (t := s.stop_target()) is not None]
+
     def clear(self) -> None:
         with self._lock:
             self.seen.clear()
+            self.forwarded.clear()
