@@ -120,7 +120,27 @@ def provider_config(
             conn.endpoint_url, cfg.env_first(info.endpoint_env), section.get("endpoint_url")
         ),
         timeout=timeout,
+        **request_timeouts(),
     )
+
+
+REQUEST_TIMEOUT_ENV = "JOBCTL_REQUEST_TIMEOUT"
+
+
+def request_timeouts() -> dict[str, float]:
+    """JOBCTL_REQUEST_TIMEOUT (a duration): the longest wait for one answer, connecting included.
+
+    Unset, the SDK defaults stand (5s to connect, 30s to read an answer).
+    """
+    import os
+
+    from jobctl.durations import parse_duration
+
+    text = os.environ.get(REQUEST_TIMEOUT_ENV)
+    if not text:
+        return {}
+    seconds = parse_duration(text, option=REQUEST_TIMEOUT_ENV)
+    return {"connect_timeout": min(seconds, 5.0), "read_timeout": seconds}
 
 
 def open_provider(

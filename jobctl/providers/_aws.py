@@ -5,8 +5,11 @@ Imported only from inside the AWS provider classes, never on the path of --help 
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,14 @@ if TYPE_CHECKING:
 
 # Codes AWS services use for "no such thing"; CancelJobs reports unknown jobs as successful.
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException"})
+# Tries per request, the first included. A throttled request is not a failed one: the service
+# asks for patience, and a bulk run in a throttling storm must not lose jobs to it (at 30%
+# throttling, 12 tries leave one request in two million unanswered). Server errors, timeouts
+# and dropped connections keep the 6 tries jobctl has always given them, so a dead endpoint
+# is reported within a second or two.
+THROTTLED_ATTEMPTS = 12
+OTHER_ATTEMPTS = 6
+MALFORMED = "MalformedResponse"
 
 
 def resolve_region(config: ProviderConfig, session: boto3.Session) -> str:
@@ -57,7 +68,7 @@ def make_client(service: str, config: ProviderConfig) -> tuple[Any, str]:
         raise CredentialsError(msg)
     client_config = Config(
         region_name=region,
-        retries={"mode": "standard", "max_attempts": 5},
+        retries={"mode": "standard", "total_max_attempts": THROTTLED_ATTEMPTS},
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
         user_agent_extra="jobctl",
@@ -65,7 +76,77 @@ def make_client(service: str, config: ProviderConfig) -> tuple[Any, str]:
     client: Any = session.client(  # type: ignore[call-overload]
         service, endpoint_url=config.endpoint_url, config=client_config
     )
+    RetryBudget(config.timeout).attach(client)
     return client, region
+
+
+class RetryBudget:
+    """botocore's standard retries, held to jobctl's retry budget (--timeout) per request.
+
+    botocore still decides what is worth another try and how long to wait (its standard mode,
+    allowed THROTTLED_ATTEMPTS tries); registered ahead of it, this handler vetoes a retry of a
+    non-throttling failure past OTHER_ATTEMPTS, and any retry whose longest possible wait would
+    end past the budget, so no request outlives --timeout by more than one request timeout.
+    It also retries what botocore takes for success: a 2xx answer whose body is not JSON (cut
+    short, or a page from a proxy in front of the service), which botocore would parse as an
+    empty answer: no jobs found.
+    """
+
+    def __init__(self, budget: float) -> None:
+        from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
+
+        # Seconds one request, its retries included, may take before the last retry starts.
+        self.budget = budget
+        self._throttling = ThrottlingErrorDetector(RetryEventAdapter())
+
+    def attach(self, client: Any) -> None:
+        service = client.meta.service_model.service_id.hyphenize()
+        events = client.meta.events
+        events.register(f"before-call.{service}", self.start, unique_id=f"jobctl-budget-{service}")
+        events.register_first(
+            f"needs-retry.{service}", self.needs_retry, unique_id=f"jobctl-retries-{service}"
+        )
+
+    def start(self, context: dict[str, Any], **_: Any) -> None:
+        context["jobctl_deadline"] = time.monotonic() + self.budget
+
+    def needs_retry(self, **kwargs: Any) -> float | bool | None:
+        """None: let botocore decide; False: no retry; a number: retry after that many seconds."""
+        attempts = int(kwargs["attempts"])
+        deadline = kwargs["request_dict"]["context"].get("jobctl_deadline", float("inf"))
+        throttled = self._throttling.is_throttling_error(**kwargs)
+        # The longest wait botocore's backoff may pick before the next try.
+        scale = 1.0 if throttled else 0.05
+        longest = min(scale * 2.0 ** (attempts - 1), 20.0)
+        if time.monotonic() + longest > deadline:
+            return False
+        if not throttled and attempts >= OTHER_ATTEMPTS:
+            return False
+        if malformed(kwargs.get("response")):
+            return random.random() * longest
+        return None
+
+
+def malformed(response: Any) -> bool:
+    """A 2xx answer with a body that is not the JSON every rest-json answer is."""
+    if response is None:
+        return False
+    http, _ = response
+    if not 200 <= http.status_code < 300 or not http.content:
+        return False
+    try:
+        json.loads(http.content)
+    except ValueError:
+        return True
+    return False
+
+
+def required(answer: Mapping[str, Any], key: str, operation: str) -> Any:
+    """answer[key], which every real answer to `operation` has; else a MalformedResponse."""
+    if key not in answer:
+        msg = f"the answer to {operation} has no {key!r}: it was cut short or was not JSON"
+        raise ProviderError(msg, code=MALFORMED, request_id=request_id_of(answer))
+    return answer[key]
 
 
 def error_code(exc: botocore.exceptions.ClientError) -> str:

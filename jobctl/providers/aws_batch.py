@@ -168,7 +168,7 @@ class AwsBatchProvider:
         self.send_batch = INFO.send_batch
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
-        from jobctl.providers._aws import aws_errors
+        from jobctl.providers._aws import aws_errors, required
 
         found: dict[JobRef, JobState] = {}
         by_id = {ref.job_id: ref for ref in refs}
@@ -176,7 +176,8 @@ class AwsBatchProvider:
         for start in range(0, len(ids), INFO.describe_batch):
             with aws_errors():
                 answer = self.client.describe_jobs(jobs=ids[start : start + INFO.describe_batch])
-            for raw in answer.get("jobs", []):
+            # An unreadable answer has no `jobs`: its jobs are unknown, not missing.
+            for raw in required(answer, "jobs", "DescribeJobs"):
                 state = _job_state(raw)
                 if state.job_id in by_id:
                     found[by_id[state.job_id]] = state
@@ -184,7 +185,7 @@ class AwsBatchProvider:
 
     def list_jobs(self, *, selection: Selection) -> Sequence[JobState]:
         """ListJobs takes one queue and one status a call: fan out over both, merge, dedupe."""
-        from jobctl.providers._aws import aws_errors
+        from jobctl.providers._aws import aws_errors, required
 
         queues = [selection.queue] if selection.queue else self._queue_names()
         found: dict[str, JobState] = {}
@@ -193,18 +194,19 @@ class AwsBatchProvider:
             for status in sorted(selection.states):
                 with aws_errors():
                     for page in paginator.paginate(jobQueue=queue, jobStatus=status):
-                        for raw in page.get("jobSummaryList", []):
+                        for raw in required(page, "jobSummaryList", "ListJobs"):
                             state = _job_state({**raw, "jobQueue": queue})
                             found.setdefault(state.job_id, state)
         return list(found.values())
 
     def _queue_names(self) -> list[str]:
-        from jobctl.providers._aws import aws_errors
+        from jobctl.providers._aws import aws_errors, required
 
         names: list[str] = []
         with aws_errors():
             for page in self.client.get_paginator("describe_job_queues").paginate():
-                names.extend(str(q["jobQueueName"]) for q in page.get("jobQueues", []))
+                queues = required(page, "jobQueues", "DescribeJobQueues")
+                names.extend(str(q["jobQueueName"]) for q in queues)
         return names
 
     def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:

@@ -273,21 +273,23 @@ class AwsIotProvider:
 
     def _describe_one(self, ref: JobRef) -> JobState | None:
         """One lookup; None when IoT does not know the job (or the thing's execution)."""
-        from jobctl.providers._aws import aws_errors
+        from jobctl.providers._aws import aws_errors, required
 
         thing = ref.target
         try:
             with aws_errors():
                 if thing is None:
-                    return job_state(self.client.describe_job(jobId=ref.job_id)["job"])
+                    answer = self.client.describe_job(jobId=ref.job_id)
+                    return job_state(required(answer, "job", "DescribeJob"))
                 answer = self.client.describe_job_execution(jobId=ref.job_id, thingName=thing)
         except NotFoundError:
             return None
-        return execution_state(answer["execution"], job_id=ref.job_id, thing=thing)
+        execution = required(answer, "execution", "DescribeJobExecution")
+        return execution_state(execution, job_id=ref.job_id, thing=thing)
 
     def list_jobs(self, *, selection: Selection) -> Sequence[JobState]:
         """ListJobs once per wanted status, every page; jobs are listed without executions."""
-        from jobctl.providers._aws import aws_errors
+        from jobctl.providers._aws import aws_errors, required
 
         if selection.queue is not None:
             msg = "--queue applies to aws-batch only: IoT jobs have no queue"
@@ -297,7 +299,7 @@ class AwsIotProvider:
         for status in sorted(s for s in selection.states if s in INFO.state_map):
             with aws_errors():
                 for page in paginator.paginate(status=status):
-                    for raw in page.get("jobs", []):
+                    for raw in required(page, "jobs", "ListJobs"):
                         state = job_state(raw)
                         if state.native_state in selection.states:
                             found.setdefault(state.job_id, state)

@@ -1,0 +1,235 @@
+"""Faults between jobctl and every provider: throttling storms, failing and slow servers,
+unreadable answers, a server that dies half way. No job is lost, and each is reported as the
+provider's own state says it is.
+
+The proxy (tests/support/proxy.py) answers the way each provider's front door would, so the
+real SDKs (botocore, tencentcloud) parse each fault as that provider's own error.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.hardening.tally import TALLY
+from tests.support.faults import EXPECTED_CODE, Fault, Rule
+from tests.support.proxy import LOOKUPS, STOPS, Proxy
+from tests.support.worlds import ConformanceWorld, TencentConformance
+
+OK = {"cancelled", "terminated", "stopping"}
+# Single-job stop requests: what "the server dies after N stops" counts.
+SINGLE_STOPS = frozenset({"canceljob", "terminatejob", "canceljobexecution"})
+
+
+def terminate(cli: Any, world: ConformanceWorld, proxy: Proxy, jobs: list[str], *args: str) -> Any:
+    stdin = "".join(f"{job}\n" for job in jobs).encode()
+    return cli(
+        "terminate",
+        "-p",
+        world.provider,
+        "--endpoint-url",
+        proxy.url,
+        "-o",
+        "json",
+        "--yes",
+        *args,
+        "-",
+        stdin=stdin,
+    )
+
+
+def lost_jobs(ran: Any, world: ConformanceWorld, jobs: list[str]) -> list[str]:
+    """Jobs not reported once each, or reported ok when the provider shows them not stopped
+    (or failed when it shows them stopped)."""
+    results = ran.json()["results"]
+    reported = [r["job_id"] for r in results]
+    lost = [job for job in jobs if reported.count(job) != 1]
+    for result in results:
+        if (result["outcome"] in OK) != world.stopped(result["job_id"]):
+            lost.append(result["job_id"])
+    TALLY.outcomes(jobs=len(jobs), lost=len(lost))
+    return lost
+
+
+@pytest.fixture
+def brisk_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDKs' backoff waits, a tenth as long: the same retries, decided the same way.
+
+    With the real waits (botocore: up to 1, 2, 4... s per throttled retry) the storm below
+    takes 75 s for the three providers; what is retried, and how often, does not change.
+    """
+    from botocore.retries.standard import ExponentialBackoff
+
+    from jobctl.providers._tencent import Backoff
+
+    delay_amount = ExponentialBackoff.delay_amount
+    delay = Backoff.delay
+    monkeypatch.setattr(
+        ExponentialBackoff, "delay_amount", lambda self, context: delay_amount(self, context) / 10
+    )
+    monkeypatch.setattr(
+        Backoff, "delay", lambda self, attempt, rng=None: delay(self, attempt, rng) / 10
+    )
+
+
+def test_two_hundred_jobs_through_a_throttling_storm(
+    cli, world, faulty, audit_log, brisk_backoff
+) -> None:
+    """30% of every request throttled: every job ends right, exit 0, one audit line each."""
+    rate: tuple[str, ...] = ()
+    if isinstance(world, TencentConformance):
+        # Tencent's documented 2 TerminateJob/s would make this 100 s: the emulator is given a
+        # higher limit and jobctl the same one, so throttling comes from the proxy alone.
+        world.emulator.terminate_rate = 200.0
+        rate = ("--rate", "200")
+    jobs = [world.add("queued" if n % 2 else "running") for n in range(200)]
+    proxy = faulty(Rule(Fault.THROTTLE, share=0.3), seed=1)
+    ran = terminate(cli, world, proxy, jobs, *rate)
+    assert ran.code == 0, (ran.stderr, ran.stdout[-2000:])
+    assert lost_jobs(ran, world, jobs) == []
+    assert {r["outcome"] for r in ran.json()["results"]} <= OK
+    throttled = proxy.injected[Fault.THROTTLE]
+    assert 0.2 < throttled / len(proxy.seen) < 0.4
+    # Each job's stop reached the server exactly once; each has one audit line, which says so.
+    assert sorted(proxy.stopped()) == sorted(jobs)
+    records = audit_log()
+    assert sorted(r["job"] for r in records) == sorted(jobs)
+    assert {r["outcome"] for r in records} <= OK
+
+
+def elapsed_run(cli: Any, world: ConformanceWorld, proxy: Proxy, jobs: list[str], *args: str):
+    started = time.monotonic()
+    ran = terminate(cli, world, proxy, jobs, *args)
+    return ran, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("faults", "actions"),
+    [
+        ((Fault.UNAVAILABLE, Fault.SERVER_ERROR), None),
+        ((Fault.THROTTLE,), STOPS),
+    ],
+    ids=["500 or 503 to every request", "every stop throttled"],
+)
+def test_a_server_that_always_fails(cli, world, faulty, audit_log, faults, actions) -> None:
+    """Every job `failed` with the provider's code, exit 1, within --timeout (the retry
+    budget per request) plus one request's time: retries never outlive the budget."""
+    jobs = [world.add("queued"), world.add("running")]
+    # Half the requests get the first fault, every other one the last.
+    rules = [Rule(fault, share=0.5, actions=actions) for fault in faults[:-1]]
+    proxy = faulty(*rules, Rule(faults[-1], actions=actions))
+    ran, elapsed = elapsed_run(cli, world, proxy, jobs, "--timeout", "1s")
+    assert ran.code == 1, ran.stderr
+    assert elapsed < 1 + 1.5
+    codes = tuple(EXPECTED_CODE[(world.provider, fault)] for fault in faults)
+    results = ran.by_job()
+    assert {r["outcome"] for r in results.values()} == {"failed"}
+    lookup = "lookup failed: " if actions is None else ""
+    for result in results.values():
+        assert result["message"].startswith(tuple(f"{lookup}{code}: " for code in codes)), result
+    assert lost_jobs(ran, world, jobs) == []
+    records = audit_log()
+    if actions is None:
+        assert records == []  # no stop request was sent
+    else:
+        assert sorted(r["job"] for r in records) == sorted(jobs)
+        assert all(r["outcome"] == "failed" and r["error"].startswith(codes) for r in records)
+    assert proxy.stopped() == []
+
+
+def test_a_server_too_slow_to_answer(cli, world, faulty, monkeypatch) -> None:
+    """Answers held past JOBCTL_REQUEST_TIMEOUT: nothing waits longer than the timeouts say."""
+    monkeypatch.setenv("JOBCTL_REQUEST_TIMEOUT", "0.3s")
+    job = world.add("queued")
+    proxy = faulty(Rule(Fault.SLOW), slow_seconds=5.0)
+    ran, elapsed = elapsed_run(cli, world, proxy, [job], "--timeout", "0.5s")
+    assert ran.code == 1
+    assert elapsed < 0.5 + 0.3 + 1.5
+    [result] = ran.json()["results"]
+    assert result["outcome"] == "failed"
+    assert result["message"].startswith("lookup failed: ")
+    assert "timed out" in result["message"].lower() or "timeout" in result["message"].lower()
+    assert lost_jobs(ran, world, [job]) == []
+
+
+@pytest.mark.parametrize("fault", [Fault.DROP])
+def test_faults_on_the_lookup_after_the_stop(cli, world, faulty, audit_log, fault) -> None:
+    """The stop was accepted, the second lookup cannot be read: `stopping`, never a silent
+    `terminated`, and the message says the outcome could not be verified."""
+    job = world.add("queued")
+    proxy = faulty(Rule(fault, actions=LOOKUPS, after=1, counting=SINGLE_STOPS))
+    ran, _ = elapsed_run(cli, world, proxy, [job], "--timeout", "1s")
+    assert ran.code == 0, ran.stderr
+    [result] = ran.json()["results"]
+    assert result["outcome"] == "stopping"
+    assert "could not verify" in result["message"]
+    assert result["state_after"] is None
+    assert world.stopped(job)
+    assert proxy.stopped() == [job]
+    [record] = audit_log()
+    assert (record["job"], record["outcome"]) == (job, "stopping")
+    assert lost_jobs(ran, world, [job]) == []
+
+
+@pytest.mark.parametrize("fault", [Fault.TRUNCATE, Fault.GARBAGE])
+def test_an_answer_lost_once_is_asked_again(cli, world, faulty, audit_log, fault) -> None:
+    """The first lookup's answer and the stop's answer are unreadable, though the stop reached
+    the server: both are asked again, and the job is reported as it really ended."""
+    job = world.add("queued")
+    proxy = faulty(Rule(fault, actions=LOOKUPS, times=1), Rule(fault, actions=STOPS, times=1))
+    ran, _ = elapsed_run(cli, world, proxy, [job])
+    assert ran.code == 0, (ran.stderr, ran.stdout)
+    [result] = ran.json()["results"]
+    assert result["outcome"] in ("terminated", "stopping")
+    assert proxy.injected[fault] == 2
+    assert world.stopped(job)
+    assert [r["outcome"] for r in audit_log()] == [result["outcome"]]
+    assert lost_jobs(ran, world, [job]) == []
+
+
+def test_an_unreadable_lookup_is_a_failure_not_an_unknown_job(cli, world, faulty) -> None:
+    """Every lookup answered with something that is not the provider's answer: `failed` with
+    what went wrong; never `not-found` (which --ignore-not-found would count as ok)."""
+    job = world.add("queued")
+    proxy = faulty(Rule(Fault.GARBAGE, actions=LOOKUPS))
+    ran, _ = elapsed_run(cli, world, proxy, [job], "--timeout", "1s", "--ignore-not-found")
+    assert ran.code == 1, ran.stdout
+    [result] = ran.json()["results"]
+    assert result["outcome"] == "failed"
+    assert result["message"].startswith(("lookup failed: MalformedResponse", "lookup failed: JSON"))
+    assert not world.stopped(job)
+    assert lost_jobs(ran, world, [job]) == []
+
+
+def test_the_server_dies_half_way(cli, world, faulty, audit_log) -> None:
+    """After 15 stops reached it, the server hangs up on everything. Each job is reported as
+    it is: the stopped ones ok (unverified), the others failed with the transport's error;
+    exit 3; the audit log's ok lines are exactly the stops the server took."""
+    rate: tuple[str, ...] = ()
+    if isinstance(world, TencentConformance):
+        world.emulator.terminate_rate = 100.0
+        rate = ("--rate", "100")
+    jobs = [world.add("queued") for _ in range(30)]
+    proxy = faulty(Rule(Fault.DROP, after=15, counting=SINGLE_STOPS))
+    ran, _ = elapsed_run(cli, world, proxy, jobs, "--timeout", "1s", "--concurrency", "16", *rate)
+    assert ran.code == 3, ran.stderr
+    assert lost_jobs(ran, world, jobs) == []
+    taken = set(proxy.stopped())
+    assert len(taken) >= 15
+    assert len(taken) < len(jobs)
+    results = ran.by_job()
+    for job, result in results.items():
+        if job in taken:
+            assert result["outcome"] == "stopping", result
+            assert "could not verify" in result["message"]
+        else:
+            assert result["outcome"] == "failed", result
+            assert result["message"].split(":")[0] in (
+                "ConnectionClosedError",
+                "ClientNetworkError",
+            )
+    records = audit_log()
+    assert sorted(r["job"] for r in records) == sorted(jobs)
+    assert {r["job"] for r in records if r["outcome"] in OK} == taken
