@@ -310,9 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         rv = app(args=args, prog_name="jobctl", standalone_mode=False)
     except typer.TyperException as exc:  # Click's usage errors, vendored by Typer
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        command = " ".join(a for a in args[:1] if not a.startswith("-"))
+        command = _clip(" ".join(a for a in args[:1] if not a.startswith("-")), 40)
         hint = f"jobctl {command} --help" if command else "jobctl --help"
-        _error(f"{message} (see '{hint}')")
+        _error(f"{_clip(message)} (see '{hint}')")
         return int(getattr(exc, "exit_code", ExitCode.USAGE))
     except JobctlError as exc:
         _error(str(exc))
@@ -325,9 +325,15 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        _error(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
+        what = _clip(f"{type(exc).__name__}: {exc}")
+        _error(f"unexpected error: {what} (rerun with --debug for details)")
         return int(ExitCode.FAILED)
     return rv if isinstance(rv, int) else 0
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """Click's messages and exceptions quote what was typed, at any length: keep a line short."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _error(text: str) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from jobctl.errors import ConfigError
+from jobctl.validate import shown
 
 _DEFAULT_KEYS = {"provider": str, "output": str, "reason": str}
 _PROVIDER_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -52,13 +53,18 @@ def config_path() -> Path:
     return Path(base) / "jobctl" / "config.toml"
 
 
+def _label(key: str) -> str:
+    """A table name for a message: as written if short and printable, else quoted and clipped."""
+    return key if key.isprintable() and len(key) <= 40 else shown(key, 40)
+
+
 def _check_table(table: Any, keys: Mapping[str, Any], where: str, path: Path) -> dict[str, Any]:
     if not isinstance(table, dict):
         msg = f"{path}: [{where}] must be a table"
         raise ConfigError(msg)
     for key, value in table.items():
         if key not in keys:
-            msg = f"{path}: unknown key {key!r} in [{where}]; known: {', '.join(keys)}"
+            msg = f"{path}: unknown key {shown(key, 40)} in [{where}]; known: {', '.join(keys)}"
             raise ConfigError(msg)
         if not isinstance(value, keys[key]) or isinstance(value, bool):
             msg = f"{path}: {key} in [{where}] has the wrong type ({type(value).__name__})"
@@ -87,7 +93,7 @@ def load(path: Path | None = None) -> FileConfig:
         raise ConfigError(msg) from exc
     for key in data:
         if key not in ("defaults", "providers"):
-            msg = f"{path}: unknown table [{key}]; known: [defaults], [providers.NAME]"
+            msg = f"{path}: unknown table [{_label(key)}]; known: [defaults], [providers.NAME]"
             raise ConfigError(msg)
     defaults = _check_table(data.get("defaults", {}), _DEFAULT_KEYS, "defaults", path)
     providers_raw = data.get("providers", {})
@@ -95,7 +101,7 @@ def load(path: Path | None = None) -> FileConfig:
         msg = f"{path}: [providers] must hold one table per provider, e.g. [providers.aws-batch]"
         raise ConfigError(msg)
     providers = {
-        name: _check_table(table, _PROVIDER_KEYS, f"providers.{name}", path)
+        name: _check_table(table, _PROVIDER_KEYS, f"providers.{_label(name)}", path)
         for name, table in providers_raw.items()
     }
     return FileConfig(path, defaults, providers)

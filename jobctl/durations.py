@@ -6,8 +6,11 @@ import re
 
 from jobctl.errors import UsageError
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(s|m|h|d)")
+# ASCII digits only: `\d` would also take Arabic-Indic and other digits.
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(s|m|h|d)")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# A century: longer waits overflow the platform's timers (a thousand-digit number is inf).
+LONGEST = 36500 * 86400.0
 
 
 def parse_duration(text: str, *, option: str) -> float:
@@ -21,5 +24,8 @@ def parse_duration(text: str, *, option: str) -> float:
     seconds = float(match.group(1)) * _SECONDS[match.group(2)]
     if seconds <= 0:
         msg = f"{option} must be longer than zero"
+        raise UsageError(msg)
+    if seconds > LONGEST:
+        msg = f"{option} is too long: at most 36500d"
         raise UsageError(msg)
     return seconds

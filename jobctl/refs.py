@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from jobctl.errors import UsageError
 from jobctl.models import JobRef
+from jobctl.validate import shown
 
 # arn:PARTITION:SERVICE:REGION:ACCOUNT:job/ID
 _ARN = re.compile(r"arn:(aws[a-z-]*):(batch|iot):([a-z0-9-]+):(\d{12}):job/(.+)")
@@ -40,17 +41,17 @@ def parse_ref(token: str, *, provider: str | None, known: Sequence[str]) -> JobR
         _, service, region, _, job_id = arn.groups()
         return JobRef(provider=_ARN_PROVIDERS[service], job_id=job_id, region=region)
     if token.startswith("arn:"):
-        msg = f"unsupported ARN {token!r}: jobctl takes AWS Batch and IoT job ARNs"
+        msg = f"unsupported ARN {shown(token)}: jobctl takes AWS Batch and IoT job ARNs"
         raise UsageError(msg)
     prefix, sep, rest = token.partition(":")
     if sep and prefix in known:
         if not rest:
-            msg = f"empty job id in {token!r}"
+            msg = f"empty job id in {shown(token)}"
             raise UsageError(msg)
         return JobRef(provider=prefix, job_id=rest)
     if provider is None:
         msg = (
-            f"no provider for job {token!r}: pass -p/--provider, set JOBCTL_PROVIDER, "
+            f"no provider for job {shown(token)}: pass -p/--provider, set JOBCTL_PROVIDER, "
             f"or write it as PROVIDER:ID (one of {', '.join(known)})"
         )
         raise UsageError(msg)
@@ -67,7 +68,7 @@ def resolve(
 ) -> list[JobRef]:
     """Every reference as a JobRef, `-` expanded, duplicates removed (first one wins)."""
     if provider is not None and provider not in known:
-        msg = f"unknown provider {provider!r}: choose one of {', '.join(known)}"
+        msg = f"unknown provider {shown(provider)}: choose one of {', '.join(known)}"
         raise UsageError(msg)
     expanded: list[str] = []
     stdin_used = False

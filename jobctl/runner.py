@@ -86,7 +86,8 @@ def output_format(conn: Connection, file: cfg.FileConfig, io: Io) -> str:
     if fmt is None:
         return "table" if io.stdout_is_tty() else "plain"
     if fmt not in FORMATS:
-        msg = f"unknown output format {fmt!r}: choose one of {', '.join(FORMATS)}"
+        given = validate.shown(str(fmt))
+        msg = f"unknown output format {given}: choose one of {', '.join(FORMATS)}"
         raise UsageError(msg)
     return str(fmt)
 
@@ -111,17 +112,37 @@ def provider_config(
     timeout: float,
 ) -> ProviderConfig:
     section = file.provider(name)
+    where = f"in [providers.{name}] of {file.path}"
+    chosen_region = _first_with_source(
+        (region, "the job's ARN region"),
+        (conn.region, "--region"),
+        (cfg.env_first(info.region_env), "/".join(info.region_env)),
+        (section.get("region"), f"region {where}"),
+    )
+    if chosen_region is not None:
+        validate.check_region(chosen_region[0], source=chosen_region[1])
+    endpoint = _first_with_source(
+        (conn.endpoint_url, "--endpoint-url"),
+        (cfg.env_first(info.endpoint_env), "/".join(info.endpoint_env)),
+        (section.get("endpoint_url"), f"endpoint_url {where}"),
+    )
+    if endpoint is not None:
+        validate.check_endpoint(endpoint[0], source=endpoint[1])
     return ProviderConfig(
-        region=cfg.first(
-            region, conn.region, cfg.env_first(info.region_env), section.get("region")
-        ),
+        region=chosen_region[0] if chosen_region else None,
         profile=cfg.first(conn.profile, section.get("profile")),
-        endpoint_url=cfg.first(
-            conn.endpoint_url, cfg.env_first(info.endpoint_env), section.get("endpoint_url")
-        ),
+        endpoint_url=endpoint[0] if endpoint else None,
         timeout=timeout,
         **request_timeouts(),
     )
+
+
+def _first_with_source(*candidates: tuple[Any, str]) -> tuple[str, str] | None:
+    """The first value set, and where it came from (for an error message naming it)."""
+    value = cfg.first(*(value for value, _ in candidates))
+    if value is None:
+        return None
+    return str(value), next(source for v, source in candidates if v == value)
 
 
 REQUEST_TIMEOUT_ENV = "JOBCTL_REQUEST_TIMEOUT"

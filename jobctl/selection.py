@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from jobctl.durations import parse_duration
 from jobctl.errors import UsageError
 from jobctl.models import Phase, Selection
+from jobctl.validate import check_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -62,9 +63,15 @@ def build(info: ProviderInfo, args: FilterArgs, *, now: float | None = None) -> 
     if args.queue is not None and not info.queues:
         msg = f"--queue applies to aws-batch only, not to {info.name}"
         raise UsageError(msg)
-    if args.name is not None and not args.name.strip():
-        msg = "--name must not be empty"
-        raise UsageError(msg)
+    for option, value in (("--queue", args.queue), ("--name", args.name)):
+        if value is None:
+            continue
+        if not value.strip():
+            msg = f"{option} must not be empty"
+            raise UsageError(msg)
+        # Sent to the provider as a filter (Batch's queue, Tencent's exact name): never
+        # control, bidi or line-breaking characters.
+        check_text(value, what=option)
     states = expand_statuses(info, args.statuses) if args.statuses else unfinished(info)
     created_before = None
     if args.older_than is not None:

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from jobctl.errors import UsageError
+from jobctl.errors import ConfigError, UsageError
 from jobctl.providers.base import ReasonMode
 
 if TYPE_CHECKING:
@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from jobctl.providers.base import ProviderInfo
 
 REASON_CODE = re.compile(r"[A-Z0-9_]{1,128}")
+# botocore's own rule for a region name; Tencent's (ap-guangzhou) keep to it too. A region
+# becomes part of a URL (AWS) or a signed header (Tencent): nothing else may pass.
+REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
 # Characters that reorder or hide text on a terminal: a reason must read as it will be stored.
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -65,6 +68,13 @@ def native_reason_length(info: ProviderInfo, options: StopOptions) -> int:
 def check_provider_options(info: ProviderInfo, options: StopOptions) -> None:
     if info.reason_mode is ReasonMode.AUDIT or info.reason_limit is None:
         return
+    for position, char in enumerate(options.reason, start=1):
+        if unicodedata.category(char) in info.reason_refused_categories:
+            msg = (
+                f"--reason contains {char!a} at position {position}, which {info.title} "
+                f"does not take in {info.reason_field}: leave out invisible characters"
+            )
+            raise UsageError(msg)
     length = native_reason_length(info, options)
     if length > info.reason_limit:
         how = (
@@ -94,3 +104,28 @@ def check_refs(refs: Sequence[JobRef], infos: dict[str, ProviderInfo]) -> None:
         if info.target_pattern.fullmatch(ref.target) is None:
             msg = f"{info.target_option} {shown(ref.target)} is not a valid name for {info.name}"
             raise UsageError(msg)
+
+
+# Where to send requests is configuration (exit 4, like a missing region), whether it came
+# from a flag, the environment or the config file; `source` names which.
+
+
+def check_region(region: str, *, source: str) -> None:
+    if REGION.fullmatch(region) is None:
+        msg = f"{source} {shown(region)} is not a region name (e.g. us-east-1, ap-guangzhou)"
+        raise ConfigError(msg)
+
+
+def check_endpoint(url: str, *, source: str) -> None:
+    """http(s)://HOST[:PORT][/PATH], printable, no spaces: nothing is sent anywhere else."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not one
+    except ValueError:
+        usable = False
+    if not usable or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in url):
+        msg = f"{source} {shown(url)} is not an http(s) URL, e.g. http://127.0.0.1:5000"
+        raise ConfigError(msg)

@@ -61,7 +61,9 @@ def names() -> list[str]:
 def registration(name: str) -> Registration:
     regs = _registrations()
     if name not in regs:
-        msg = f"unknown provider {name!r}: choose one of {', '.join(regs)}"
+        from jobctl.validate import shown
+
+        msg = f"unknown provider {shown(name)}: choose one of {', '.join(regs)}"
         raise UsageError(msg)
     return regs[name]
 

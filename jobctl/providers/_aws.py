@@ -18,6 +18,7 @@ import botocore.exceptions
 from botocore.config import Config
 
 from jobctl.errors import ConfigError, CredentialsError, NotFoundError, ProviderError
+from jobctl.validate import shown
 
 if TYPE_CHECKING:
     from jobctl.providers.base import ProviderConfig
@@ -52,7 +53,8 @@ def make_client(service: str, config: ProviderConfig) -> tuple[Any, str]:
     try:
         session = boto3.Session(profile_name=config.profile)
     except botocore.exceptions.ProfileNotFound as exc:
-        msg = f"AWS profile {config.profile!r} not found: check --profile or ~/.aws/config"
+        profile = shown(config.profile or "")
+        msg = f"AWS profile {profile} not found: check --profile or ~/.aws/config"
         raise ConfigError(msg) from exc
     region = resolve_region(config, session)
     try:
@@ -73,9 +75,15 @@ def make_client(service: str, config: ProviderConfig) -> tuple[Any, str]:
         read_timeout=config.read_timeout,
         user_agent_extra="jobctl",
     )
-    client: Any = session.client(  # type: ignore[call-overload]
-        service, endpoint_url=config.endpoint_url, config=client_config
-    )
+    try:
+        client: Any = session.client(  # type: ignore[call-overload]
+            service, endpoint_url=config.endpoint_url, config=client_config
+        )
+    except botocore.exceptions.InvalidRegionError as exc:
+        # AWS_REGION / AWS_DEFAULT_REGION or the config file named something no URL can hold.
+        msg = f"AWS region {region[:64]!a} is not a region name: check --region, AWS_REGION, "
+        msg += "AWS_DEFAULT_REGION and the jobctl config file"
+        raise ConfigError(msg) from exc
     RetryBudget(config.timeout).attach(client)
     return client, region
 

@@ -28,6 +28,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
 from jobctl.errors import ConfigError, CredentialsError, NotFoundError, ProviderError
+from jobctl.validate import shown
 
 if TYPE_CHECKING:
     from jobctl.providers.base import ProviderConfig
@@ -97,7 +98,7 @@ def endpoint_profile(endpoint_url: str | None, read_timeout: float) -> HttpProfi
     parts = urlsplit(endpoint_url if "//" in endpoint_url else f"https://{endpoint_url}")
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
         msg = (
-            f"--endpoint-url {endpoint_url!r} is not usable for tencent: "
+            f"--endpoint-url {shown(endpoint_url)} is not usable for tencent: "
             "give http(s)://HOST[:PORT], e.g. http://127.0.0.1:8080 for the sandbox"
         )
         raise ConfigError(msg)

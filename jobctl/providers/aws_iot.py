@@ -88,6 +88,8 @@ INFO = ProviderInfo(
     },
     target_option="--thing",
     target_pattern=re.compile(r"[a-zA-Z0-9:_-]{1,128}"),
+    # comment's pattern is [^\p{C}]+: no control, format, surrogate, private or unassigned.
+    reason_refused_categories=frozenset({"Cc", "Cf", "Cs", "Co", "Cn"}),
     # DescribeJob and DescribeJobExecution take one job each; `describe` runs them concurrently.
     describe_batch=1,
     send_batch=1,

@@ -74,6 +74,9 @@ class ProviderInfo:
     default_concurrency: int = 4
     # Stop requests per second; None: the SDK's own retry/backoff is enough.
     default_rate: float | None = None
+    # Unicode general categories (Cf, Cn...) the native reason field refuses beyond jobctl's
+    # own printable-text check, so such a reason is a usage error before any request.
+    reason_refused_categories: frozenset[str] = frozenset()
     regions: tuple[str, ...] = ()
     # Environment variables naming the region, most specific first.
     region_env: tuple[str, ...] = ()
