@@ -345,7 +345,13 @@ class Engine:
                         result, message="stop accepted; not verified"
                     )
             else:
-                outcome = Outcome.NOT_FOUND if answer.not_found else Outcome.FAILED
+                outcome = (
+                    Outcome.ALREADY_FINISHED
+                    if answer.already_finished
+                    else Outcome.NOT_FOUND
+                    if answer.not_found
+                    else Outcome.FAILED
+                )
                 message = (
                     f"{answer.error_code}: {answer.message}"
                     if answer.error_code

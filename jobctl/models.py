@@ -182,6 +182,8 @@ class SendResult:
     error_code: str | None = None
     message: str = ""
     not_found: bool = False
+    # The job finished by itself before the stop could take (Tencent's SUBMITTED wait).
+    already_finished: bool = False
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,27 @@ def test_bulk_cancel_sends_one_call_and_reads_per_job_errors(provider) -> None:
     assert {r.request_id for r in results} == {"req-1"}
 
 
+def test_throttled_jobs_inside_a_bulk_answer_are_sent_again_alone(provider) -> None:
+    stops = [stop("a"), stop("b"), stop("c")]
+    with Stubber(provider.client) as stubber:
+        stubber.add_response(
+            "cancel_jobs",
+            {
+                "successful": ["a"],
+                "errors": [
+                    {"job": "b", "code": "ThrottlingException", "message": "slow down"},
+                    {"job": "c", "code": "ValidationException", "message": "bad id"},
+                ],
+            },
+            expected_params={"jobs": ["a", "b", "c"], "reason": "why"},
+        )
+        stubber.add_response("cancel_job", {}, expected_params={"jobId": "b", "reason": "why"})
+        results = provider.send(stops=stops)
+        stubber.assert_no_pending_responses()
+    assert [r.accepted for r in results] == [True, True, False]
+    assert results[2].error_code == "ValidationException"
+
+
 def test_bulk_terminate(provider) -> None:
     stops = [stop("a", "TerminateJob"), stop("b", "TerminateJob")]
     with Stubber(provider.client) as stubber:

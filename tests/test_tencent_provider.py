@@ -201,6 +201,17 @@ def test_submitted_job_that_starts_meanwhile_follows_the_matrix(
         assert tencent.job(job).state == "FAILED"
 
 
+def test_submitted_job_that_fails_by_itself_meanwhile_is_not_claimed(cli, tencent) -> None:
+    job = add(tencent, "SUBMITTED")
+    later(0.5, lambda: tencent.set_state(job, "FAILED", pinned=True))
+    ran = cli("terminate", *BASE, "--timeout", "20s", job)
+    assert ran.code == 0, ran.stderr
+    result = ran.by_job()[job]
+    assert result["outcome"] == "already-finished"
+    assert "FAILED on its own while jobctl waited" in result["message"]
+    assert tencent.stats.terminate_accepted == 0
+
+
 def test_submitted_job_that_never_moves_fails_at_the_timeout(cli, tencent) -> None:
     job = add(tencent, "SUBMITTED")
     started = time.monotonic()

@@ -102,6 +102,8 @@ INFO = ProviderInfo(
 CANCEL, TERMINATE = "CancelJob", "TerminateJob"
 _BULK = {CANCEL: ("cancel_jobs", "CancelJobs"), TERMINATE: ("terminate_jobs", "TerminateJobs")}
 _SINGLE = {CANCEL: "cancel_job", TERMINATE: "terminate_job"}
+# Per-job error codes in a bulk answer that the API documents as "retry the request".
+_RETRY_ALONE = frozenset({"ThrottlingException", "ServerException", "TooManyRequestsException"})
 
 
 def native_reason(options: StopOptions) -> str:
@@ -242,6 +244,7 @@ class AwsBatchProvider:
         method_name, _ = _BULK[operation]
         method = getattr(self.client, method_name, None)
         if method is None:
+            self.send_batch = 1
             return None
         ids = [str(stop.action.request["jobId"]) for stop in stops]
         reason = str(stops[0].action.request["reason"])
@@ -257,14 +260,18 @@ class AwsBatchProvider:
         request_id = request_id_of(response)
         errors = {str(e.get("job")): e for e in response.get("errors", [])}
         results = []
-        for job_id in ids:
-            if job_id in errors:
-                err = errors[job_id]
+        for stop, job_id in zip(stops, ids, strict=True):
+            err = errors.get(job_id)
+            if err is None:
+                results.append(SendResult(True, request_id))
+            elif str(err.get("code")) in _RETRY_ALONE:
+                # Throttled or failed on the server inside a 200 answer, where botocore's
+                # retries cannot see it: the single call is retried by botocore as usual.
+                results.append(self._send_one(stop))
+            else:
                 results.append(
                     SendResult(False, request_id, str(err.get("code")), str(err.get("message")))
                 )
-            else:
-                results.append(SendResult(True, request_id))
         return results
 
     def notices(self, *, options: StopOptions, stops: Sequence[PlannedStop]) -> Sequence[str]:

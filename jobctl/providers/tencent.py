@@ -331,6 +331,13 @@ class TencentProvider:
                     # `cancel` without --force never stops a started job, however it started.
                     message = f"{replanned.message} (it started while jobctl waited)"
                     return SendResult(False, None, None, message)
+                if waited.phase is Phase.FINISHED:
+                    # TerminateJob on a finished job is accepted and does nothing: claiming it
+                    # would report a stop that never happened.
+                    message = (
+                        f"{waited.native_state} on its own while jobctl waited; nothing more sent"
+                    )
+                    return SendResult(False, None, None, message, already_finished=True)
                 if not pacing.acquire():
                     return _failure(exc, pacing)
                 continue
