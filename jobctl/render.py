@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from jobctl.engine import Summary
-    from jobctl.models import Result
 
 SCHEMA_VERSION = 1
 FORMATS = ("table", "plain", "json", "ndjson")
@@ -120,12 +119,21 @@ class Renderer:
 
 
 def _for_text(row: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Text output has no column for a sub-target (an IoT thing): the message names it."""
+    """Text output's message also carries what JSON has fields for.
+
+    The IoT thing a row is about, and for --dry-run the exact native request.
+    """
+    parts = []
     thing = (row.get("extra") or {}).get("thing")
-    if not thing:
+    if thing:
+        parts.append(f"thing {thing}:")
+    if row.get("message"):
+        parts.append(str(row["message"]))
+    if row.get("outcome") == "planned" and row.get("request"):
+        parts.append(f"{row.get('operation')} {_dumps(row['request'])}")
+    if not parts:
         return row
-    message = row.get("message") or ""
-    return {**row, "message": f"thing {thing}: {message}" if message else f"thing {thing}"}
+    return {**row, "message": " ".join(parts)}
 
 
 def _plain(value: object) -> str:
@@ -138,10 +146,6 @@ def stdout_console(stream: IO[str]) -> Console:
     from rich.console import Console
 
     return Console(file=stream, highlight=False, soft_wrap=False)
-
-
-def result_row(result: Result) -> dict[str, Any]:
-    return result.as_dict()
 
 
 STOP_COLUMNS = (

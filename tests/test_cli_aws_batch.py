@@ -220,3 +220,11 @@ def test_many_jobs_use_concurrency_and_all_get_outcomes(cli, batch) -> None:
     assert [r["job_id"] for r in ran.json()["results"]] == jobs
     assert {r["outcome"] for r in ran.json()["results"]} == {"cancelled"}
     assert time.monotonic() - started < 60
+
+
+def test_dry_run_shows_the_native_request_in_text_output_too(cli, batch) -> None:
+    job = batch.add_job("RUNNABLE")
+    ran = cli("cancel", "-p", "aws-batch", "-n", "--reason-code", "OPS", "-r", "drain", job)
+    assert ran.code == 0
+    message = ran.stdout.rstrip("\n").split("\t")[-1]
+    assert message == f'CancelJob {{"jobId": "{job}", "reason": "OPS: drain"}}'
