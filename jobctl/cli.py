@@ -310,8 +310,12 @@ def main(argv: list[str] | None = None) -> int:
         rv = app(args=args, prog_name="jobctl", standalone_mode=False)
     except typer.TyperException as exc:  # Click's usage errors, vendored by Typer
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        command = _clip(" ".join(a for a in args[:1] if not a.startswith("-")), 40)
-        hint = f"jobctl {command} --help" if command else "jobctl --help"
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # A bare `jobctl` or `jobctl cancel`: the help is the answer, shown as it is.
+            sys.stderr.write(message.rstrip("\n") + "\n")
+            return int(ExitCode.USAGE)
+        known = args[0] if args and args[0] in _command_names() else None
+        hint = f"jobctl {known} --help" if known else "jobctl --help"
         _error(f"{_clip(message)} (see '{hint}')")
         return int(getattr(exc, "exit_code", ExitCode.USAGE))
     except JobctlError as exc:
@@ -329,6 +333,14 @@ def main(argv: list[str] | None = None) -> int:
         _error(f"unexpected error: {what} (rerun with --debug for details)")
         return int(ExitCode.FAILED)
     return rv if isinstance(rv, int) else 0
+
+
+def _command_names() -> set[str]:
+    names = {
+        info.name or (info.callback.__name__ if info.callback else "")
+        for info in app.registered_commands
+    }
+    return names | {group.name or "" for group in app.registered_groups}
 
 
 def _clip(text: str, limit: int = 300) -> str:

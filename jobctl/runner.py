@@ -130,7 +130,7 @@ def provider_config(
         validate.check_endpoint(endpoint[0], source=endpoint[1])
     return ProviderConfig(
         region=chosen_region[0] if chosen_region else None,
-        profile=cfg.first(conn.profile, section.get("profile")),
+        profile=cfg.first(conn.profile, cfg.env_first(info.profile_env), section.get("profile")),
         endpoint_url=endpoint[0] if endpoint else None,
         timeout=timeout,
         **request_timeouts(),
@@ -319,12 +319,16 @@ def _select_groups(
     jobs = selection.select(instance.list_jobs(selection=chosen), chosen)
     scope = selection.scope_words(info, args.filters, chosen, region)
     if not jobs:
-        io.notice(f"no jobs matched: {scope}")
+        if not args.conn.quiet:
+            io.notice(f"no jobs matched: {scope}")
         return []
     if confirming:
         safety.preview(io, f"{len(jobs)} {scope}:", safety.job_rows(jobs))
         safety.ask(io, f"{str(args.verb).capitalize()} these {len(jobs)} jobs?")
-    refs = [JobRef(name, job.job_id) for job in jobs]
+    # --thing applies to a selection as to named jobs: each job's execution on each thing.
+    targets: list[str | None] = [*args.things] or [None]
+    refs = [JobRef(name, job.job_id, None, target) for job in jobs for target in targets]
+    validate.check_refs(refs, {name: info})
     return [make_group(instance, refs, file, concurrency=args.concurrency, rate=args.rate)]
 
 

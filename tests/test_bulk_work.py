@@ -270,3 +270,15 @@ def test_malformed_config_is_exit_4_naming_file_and_line(
     assert ran.code == 4
     assert str(config) in ran.stderr
     assert message in ran.stderr
+
+
+def test_aws_profile_outranks_the_config_files_profile(cli, tmp_path, monkeypatch) -> None:
+    config = tmp_path / "config" / "jobctl" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[providers.aws-batch]\nprofile = "from-file"\n')
+    monkeypatch.setenv("AWS_PROFILE", "from-env")
+    ran = cli("status", "-p", "aws-batch", "--region", "us-east-1", "job-1")
+    assert ran.code == 4
+    assert "AWS profile 'from-env' not found" in ran.stderr
+    flag = cli("status", "-p", "aws-batch", "--region", "us-east-1", "--profile", "flag", "job-1")
+    assert "AWS profile 'flag' not found" in flag.stderr

@@ -243,6 +243,18 @@ def test_filter_selection_lists_by_status_and_age(cli, iot) -> None:
     }
 
 
+def test_thing_applies_to_a_filter_selection_too(cli, iot) -> None:
+    a = iot.add_job("IN_PROGRESS", executions={"dev-1": "QUEUED", "dev-2": "QUEUED"}, age=7200)
+    b = iot.add_job("IN_PROGRESS", executions={"dev-1": "QUEUED", "dev-3": "QUEUED"}, age=7200)
+    ran = cli("cancel", *BASE, "--all", "--older-than", "1h", "--thing", "dev-1", "--yes")
+    assert ran.code == 0, ran.stderr
+    rows = {(r["job_id"], r["extra"]["thing"]): r for r in ran.json()["results"]}
+    assert set(rows) == {(a, "dev-1"), (b, "dev-1")}
+    assert {r["operation"] for r in rows.values()} == {"CancelJobExecution"}
+    assert iot.execution(a, "dev-2").status == "QUEUED"
+    assert iot.job(a).status == "IN_PROGRESS"
+
+
 def test_providers_shows_the_iot_matrix_and_limitations(cli) -> None:
     ran = cli("providers", "-o", "json")
     iot = next(p for p in ran.json()["providers"] if p["name"] == "aws-iot")

@@ -162,3 +162,17 @@ def test_help_version_and_providers_never_import_a_cloud_sdk(argv) -> None:
 def test_importing_the_cli_imports_no_sdk() -> None:
     done = run_python("import jobctl.cli, sys; assert 'boto3' not in sys.modules")
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("cancel",)])
+def test_bare_commands_print_their_help_as_it_is(cli, args) -> None:
+    ran = cli(*args)
+    assert ran.code == 2
+    assert ran.stderr.startswith("Usage: jobctl")
+    assert "\\n" not in ran.stderr
+    assert len(ran.stderr.splitlines()) > 5
+
+
+def test_unknown_command_hint_points_at_the_root_help(cli) -> None:
+    ran = cli("bogus")
+    assert ran.stderr.strip() == "jobctl: No such command 'bogus'. (see 'jobctl --help')"

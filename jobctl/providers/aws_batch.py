@@ -96,6 +96,7 @@ INFO = ProviderInfo(
         "af-south-1",
     ),
     region_env=("AWS_REGION", "AWS_DEFAULT_REGION"),
+    profile_env=("AWS_PROFILE",),
     endpoint_env=("AWS_ENDPOINT_URL_BATCH", "AWS_ENDPOINT_URL"),
 )
 

@@ -120,6 +120,7 @@ INFO = ProviderInfo(
         "il-central-1",
     ),
     region_env=("AWS_REGION", "AWS_DEFAULT_REGION"),
+    profile_env=("AWS_PROFILE",),
     endpoint_env=("AWS_ENDPOINT_URL_IOT", "AWS_ENDPOINT_URL"),
 )
 

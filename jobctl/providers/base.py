@@ -80,6 +80,8 @@ class ProviderInfo:
     regions: tuple[str, ...] = ()
     # Environment variables naming the region, most specific first.
     region_env: tuple[str, ...] = ()
+    # Environment variables naming the credentials profile (flag > these > config file).
+    profile_env: tuple[str, ...] = ()
     # Environment variables naming an endpoint override (emulators, private endpoints).
     endpoint_env: tuple[str, ...] = ()
 
