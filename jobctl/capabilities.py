@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
@@ -37,11 +36,18 @@ def describe(info: ProviderInfo) -> dict[str, Any]:
 
 
 def show(output: str | None) -> int:
+    from jobctl import config
+    from jobctl.runner import Connection, Io, output_format
+
     rows = [describe(providers.info(name)) for name in providers.names()]
-    fmt = output or os.environ.get("JOBCTL_OUTPUT") or ("table" if sys.stdout.isatty() else "plain")
-    if fmt in ("json", "ndjson"):
+    # The same choice of format, with the same precedence and checks, as every other command.
+    fmt = output_format(Connection(output=output), config.load(), Io())
+    if fmt == "json":
         document = {"schema_version": SCHEMA_VERSION, "command": "providers", "providers": rows}
         sys.stdout.write(json.dumps(document) + "\n")
+        return 0
+    if fmt == "ndjson":
+        sys.stdout.writelines(json.dumps(row) + "\n" for row in rows)
         return 0
     if fmt == "plain":
         for row in rows:

@@ -349,7 +349,6 @@ def _clip(text: str, limit: int = 300) -> str:
 
 
 def _error(text: str) -> None:
-    from jobctl.sanitize import clean
+    from jobctl.sanitize import say
 
-    sys.stderr.write(f"jobctl: {clean(text)}\n")
-    sys.stderr.flush()
+    say(sys.stderr, text)

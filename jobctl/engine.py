@@ -30,8 +30,6 @@ from jobctl.models import (
 from jobctl.providers.base import BulkUnsupported, Provider
 from jobctl.ratelimit import RateLimiter, pacing
 
-GroupKey = tuple[str, str | None]  # (provider name, region override)
-
 
 @dataclass
 class Group:
@@ -334,7 +332,8 @@ class Engine:
                     self._unreported.pop(key, None)
             raise
         except Exception as exc:
-            answers = [SendResult(False, None, _error_code(exc), str(exc))] * len(chunk)
+            message = exc.message if isinstance(exc, ProviderError) else str(exc)
+            answers = [SendResult(False, None, _error_code(exc), message)] * len(chunk)
         results = []
         for stop, base, answer in zip(chunk, bases, answers, strict=True):
             if answer.accepted:

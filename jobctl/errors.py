@@ -6,7 +6,9 @@
     │   └── CredentialsError    exit 4  no credentials found by the SDK's own chain
     ├── ProviderError           exit 1  a provider answered "no" or could not be reached
     │   └── NotFoundError       exit 1  the provider does not know the job
-    └── Interrupted             exit 130
+
+Ctrl-C is no exception class of jobctl's: the engine stops sending on the first one and the
+run ends with ExitCode.INTERRUPTED (130); the error boundary maps a KeyboardInterrupt to it.
 
 A ProviderError raised for one job becomes that job's `failed` / `not-found` outcome in the
 engine; only errors that stop the whole run reach the one error boundary in `cli.py`.
@@ -41,10 +43,6 @@ class ConfigError(JobctlError):
 
 class CredentialsError(ConfigError):
     pass
-
-
-class Interrupted(JobctlError):
-    exit_code = ExitCode.INTERRUPTED
 
 
 class ProviderError(JobctlError):

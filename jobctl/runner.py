@@ -71,10 +71,9 @@ class Io:
     read_answer: Callable[[], str] = field(default_factory=lambda: sys.stdin.readline)
 
     def notice(self, text: str) -> None:
-        from jobctl.sanitize import clean
+        from jobctl.sanitize import say
 
-        self.stderr.write(f"jobctl: {clean(text)}\n")
-        self.stderr.flush()
+        say(self.stderr, text)
 
 
 def output_format(conn: Connection, file: cfg.FileConfig, io: Io) -> str:

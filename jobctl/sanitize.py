@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import IO
 
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Characters that reorder text on a terminal (bidi embeddings, overrides, isolates, marks).
+BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def clean(text: object) -> str:
@@ -15,8 +17,14 @@ def clean(text: object) -> str:
     """
     out = []
     for char in str(text):
-        if unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs") or char in _BIDI:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs") or char in BIDI:
             out.append(ascii(char)[1:-1])
         else:
             out.append(char)
     return "".join(out)
+
+
+def say(stream: IO[str], text: str) -> None:
+    """One line of jobctl's own on stderr (a notice or an error), cleaned and flushed."""
+    stream.write(f"jobctl: {clean(text)}\n")
+    stream.flush()

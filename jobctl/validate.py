@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from jobctl.errors import ConfigError, UsageError
 from jobctl.providers.base import ReasonMode
+from jobctl.sanitize import BIDI
 
 if TYPE_CHECKING:
     from jobctl.models import JobRef, StopOptions
@@ -18,8 +19,6 @@ REASON_CODE = re.compile(r"[A-Z0-9_]{1,128}")
 # botocore's own rule for a region name; Tencent's (ap-guangzhou) keep to it too. A region
 # becomes part of a URL (AWS) or a signed header (Tencent): nothing else may pass.
 REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
-# Characters that reorder or hide text on a terminal: a reason must read as it will be stored.
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def shown(text: str, limit: int = 60) -> str:
@@ -32,7 +31,8 @@ def check_text(text: str, *, what: str) -> None:
     """Printable, single-line text: no control, line-separator, bidi or surrogate characters."""
     for char in text:
         category = unicodedata.category(char)
-        if category in ("Cc", "Zl", "Zp", "Cs", "Co") or char in _BIDI:
+        # A reason must read as it will be stored: nothing that hides or reorders text.
+        if category in ("Cc", "Zl", "Zp", "Cs", "Co") or char in BIDI:
             msg = (
                 f"{what} must be printable single-line text; it contains {char!a} "
                 f"at position {text.index(char) + 1}"
