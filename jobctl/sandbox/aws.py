@@ -34,6 +34,19 @@ class MotoServer:
         return f"http://{self.host}:{self.port}"
 
 
+def sandbox_client(service: str, *, region: str, endpoint: str) -> Any:
+    """A boto3 client for moto's server with the sandbox's throwaway credentials."""
+    import boto3
+
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+
+
 @contextmanager
 def moto_server() -> Iterator[MotoServer]:
     """moto's threaded server on 127.0.0.1 and a free port, Batch without Docker."""
@@ -76,17 +89,10 @@ class BatchWorld:
     def __init__(
         self, *, endpoint: str, region: str = "us-east-1", stop_delay: float = 0.0
     ) -> None:
-        import boto3
 
         self.region = region
         self.stop_delay = stop_delay
-        self.client = boto3.client(
-            "batch",
-            region_name=region,
-            endpoint_url=endpoint,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-        )
+        self.client = sandbox_client("batch", region=region, endpoint=endpoint)
         self._flagged: dict[str, float] = {}
         # job id -> (when it next moves on, seconds per state)
         self._moving: dict[str, tuple[float, float]] = {}
@@ -151,20 +157,12 @@ class BatchWorld:
                 {"order": 1, "computeEnvironment": env["computeEnvironmentArn"]}
             ],
         )["jobQueueArn"]
-        self._queues[name] = arn
-        return arn
+        self._queues[name] = str(arn)
+        return self._queues[name]
 
     def _service_role(self) -> str:
         if self._role is None:
-            import boto3
-
-            iam = boto3.client(
-                "iam",
-                region_name=self.region,
-                endpoint_url=self._endpoint,
-                aws_access_key_id=ACCESS_KEY,
-                aws_secret_access_key=SECRET_KEY,
-            )
+            iam = sandbox_client("iam", region=self.region, endpoint=self._endpoint)
             try:
                 self._role = iam.get_role(RoleName="jobctl-batch")["Role"]["Arn"]
             except iam.exceptions.NoSuchEntityException:

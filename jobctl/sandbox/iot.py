@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from jobctl.sandbox.aws import ACCESS_KEY, ACCOUNT, SECRET_KEY
+from jobctl.sandbox.aws import ACCOUNT, sandbox_client
 
 # JobExecutionStatus -> the jobProcessDetails counter AWS keeps for it.
 _COUNTERS = {
@@ -82,16 +82,9 @@ class IotWorld:
     """Things, jobs and their executions in one region of moto's IoT backend."""
 
     def __init__(self, *, endpoint: str, region: str = "us-east-1") -> None:
-        import boto3
 
         self.region = region
-        self.client = boto3.client(
-            "iot",
-            region_name=region,
-            endpoint_url=endpoint,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-        )
+        self.client = sandbox_client("iot", region=region, endpoint=endpoint)
         self._things: dict[str, str] = {}
 
     @property
