@@ -16,7 +16,7 @@ from jobctl import providers, refs, safety, selection, validate
 from jobctl.audit import AuditLog, default_path, user_and_host
 from jobctl.engine import Engine, Group, Hooks, RunSettings, Summary, exit_code_for, summarize
 from jobctl.errors import UsageError
-from jobctl.models import JobRef, Result, StopOptions, Verb
+from jobctl.models import JobRef, JobState, Result, Selection, StopOptions, Verb
 from jobctl.progress import LiveView
 from jobctl.providers.base import Provider, ProviderConfig, ProviderInfo
 from jobctl.render import STATUS_COLUMNS, STOP_COLUMNS, STOP_TABLE_COLUMNS, Renderer
@@ -307,28 +307,54 @@ def _select_groups(
     name = selected_provider(args.conn, file, "a filter selection")
     info = providers.info(name)
     validate.check_provider_options(info, options)
+    for thing in args.things:
+        validate.check_target(info, thing, f"an {info.name} filter selection")
     chosen = selection.build(info, args.filters)
     confirming = safety.needs_confirmation(
         count=0, by_filter=True, yes=args.yes, dry_run=args.dry_run
     )
     if confirming:
         safety.refuse_without_terminal(io, str(args.verb), "a filter selection")
-    instance = open_provider(name, None, args.conn, file, args.timeout)
-    region = getattr(instance, "region", None)
-    jobs = selection.select(instance.list_jobs(selection=chosen), chosen)
-    scope = selection.scope_words(info, args.filters, chosen, region)
-    if not jobs:
+    listed = _list_selection(name, info, chosen, args.filters, args.conn, file, args.timeout)
+    if not listed.jobs:
         if not args.conn.quiet:
-            io.notice(f"no jobs matched: {scope}")
+            io.notice(f"no jobs matched: {listed.scope}")
         return []
     if confirming:
-        safety.preview(io, f"{len(jobs)} {scope}:", safety.job_rows(jobs))
-        safety.ask(io, f"{str(args.verb).capitalize()} these {len(jobs)} jobs?")
+        safety.preview(io, f"{len(listed.jobs)} {listed.scope}:", safety.job_rows(listed.jobs))
+        safety.ask(io, f"{str(args.verb).capitalize()} these {len(listed.jobs)} jobs?")
     # --thing applies to a selection as to named jobs: each job's execution on each thing.
     targets: list[str | None] = [*args.things] or [None]
-    refs = [JobRef(name, job.job_id, None, target) for job in jobs for target in targets]
+    refs = [JobRef(name, job.job_id, None, target) for job in listed.jobs for target in targets]
     validate.check_refs(refs, {name: info})
-    return [make_group(instance, refs, file, concurrency=args.concurrency, rate=args.rate)]
+    return [make_group(listed.provider, refs, file, concurrency=args.concurrency, rate=args.rate)]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a filter selection picked, and where."""
+
+    provider: Provider
+    region: str | None
+    jobs: list[JobState]
+    # The selection in words: "RUNNABLE jobs in aws-batch queue prod-q, us-east-1".
+    scope: str
+
+
+def _list_selection(
+    name: str,
+    info: ProviderInfo,
+    chosen: Selection,
+    filters: FilterArgs,
+    conn: Connection,
+    file: cfg.FileConfig,
+    timeout: float,
+) -> Listing:
+    """Connect, list every page, and keep the jobs that really match (shared by list and stop)."""
+    instance = open_provider(name, None, conn, file, timeout)
+    region = getattr(instance, "region", None)
+    jobs = selection.select(instance.list_jobs(selection=chosen), chosen)
+    return Listing(instance, region, jobs, selection.scope_words(info, filters, chosen, region))
 
 
 def _stop_columns(fmt: str) -> tuple[str, ...]:
@@ -475,9 +501,8 @@ def list_jobs(conn: Connection, filters: FilterArgs, io: Io) -> int:
     name = selected_provider(conn, file, "jobctl list")
     info = providers.info(name)
     chosen = selection.build(info, filters)
-    instance = open_provider(name, None, conn, file, 600.0)
-    region = getattr(instance, "region", None)
-    jobs = selection.select(instance.list_jobs(selection=chosen), chosen)
+    listed = _list_selection(name, info, chosen, filters, conn, file, 600.0)
+    region, jobs = listed.region, listed.jobs
     _remember(conn, name, [(j.job_id, j.native_state, j.name, j.extra.get("queue")) for j in jobs])
     rows = [
         {
@@ -497,7 +522,7 @@ def list_jobs(conn: Connection, filters: FilterArgs, io: Io) -> int:
         for job in jobs
     ]
     if not rows and not conn.quiet:
-        io.notice(f"no jobs matched: {selection.scope_words(info, filters, chosen, region)}")
+        io.notice(f"no jobs matched: {listed.scope}")
     summary = Summary(len(rows), len(rows), 0, exit_code_for(len(rows), 0))
     renderer = Renderer(fmt, "list", stdout=io.stdout)
     for row in rows:

@@ -65,16 +65,22 @@ def native_reason_length(info: ProviderInfo, options: StopOptions) -> int:
     return length
 
 
+def first_refused(text: str, categories: frozenset[str]) -> int | None:
+    """Index of the first character whose Unicode category is in `categories`, if any."""
+    return next((i for i, c in enumerate(text) if unicodedata.category(c) in categories), None)
+
+
 def check_provider_options(info: ProviderInfo, options: StopOptions) -> None:
     if info.reason_mode is ReasonMode.AUDIT or info.reason_limit is None:
         return
-    for position, char in enumerate(options.reason, start=1):
-        if unicodedata.category(char) in info.reason_refused_categories:
-            msg = (
-                f"--reason contains {char!a} at position {position}, which {info.title} "
-                f"does not take in {info.reason_field}: leave out invisible characters"
-            )
-            raise UsageError(msg)
+    refused = first_refused(options.reason, info.reason_refused_categories)
+    if refused is not None:
+        char = options.reason[refused]
+        msg = (
+            f"--reason contains {char!a} at position {refused + 1}, which {info.title} "
+            f"does not take in {info.reason_field}: leave out invisible characters"
+        )
+        raise UsageError(msg)
     length = native_reason_length(info, options)
     if length > info.reason_limit:
         how = (
@@ -96,14 +102,18 @@ def check_refs(refs: Sequence[JobRef], infos: dict[str, ProviderInfo]) -> None:
                 f"expected {info.job_id_hint}"
             )
             raise UsageError(msg)
-        if ref.target is None:
-            continue
-        if info.target_pattern is None or info.target_option is None:
-            msg = f"--thing applies to aws-iot jobs only, not to {info.name} job {ref.job_id}"
-            raise UsageError(msg)
-        if info.target_pattern.fullmatch(ref.target) is None:
-            msg = f"{info.target_option} {shown(ref.target)} is not a valid name for {info.name}"
-            raise UsageError(msg)
+        if ref.target is not None:
+            check_target(info, ref.target, f"{info.name} job {ref.job_id}")
+
+
+def check_target(info: ProviderInfo, target: str, what: str) -> None:
+    """A sub-target (an IoT thing name) for `what`: a job, or a filter selection."""
+    if info.target_pattern is None or info.target_option is None:
+        msg = f"--thing applies to aws-iot jobs only, not to {what}"
+        raise UsageError(msg)
+    if info.target_pattern.fullmatch(target) is None:
+        msg = f"{info.target_option} {shown(target)} is not a valid name for {info.name}"
+        raise UsageError(msg)
 
 
 # Where to send requests is configuration (exit 4, like a missing region), whether it came

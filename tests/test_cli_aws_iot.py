@@ -390,3 +390,11 @@ def test_text_output_names_the_thing_of_each_row(cli, iot) -> None:
     lines = ran.stdout.splitlines()
     assert [line.split("\t")[0] for line in lines] == ["fw", "fw"]
     assert [line.split("\t")[-1].split(":")[0] for line in lines] == ["thing dev-1", "thing dev-2"]
+
+
+def test_a_bad_thing_name_on_a_selection_is_refused_before_any_request(cli, iot, proxy) -> None:
+    iot.add_job("IN_PROGRESS", age=7200)
+    ran = cli("cancel", *BASE, "--endpoint-url", proxy.url, "--all", "--thing", "bad name", "--yes")
+    assert ran.code == 2
+    assert "--thing 'bad name' is not a valid name for aws-iot" in ran.stderr
+    assert proxy.actions() == []

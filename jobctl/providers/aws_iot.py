@@ -8,7 +8,6 @@ running and that --force would cancel them, instead of a bare "cancelled".
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,6 +25,7 @@ from jobctl.models import (
     Verb,
 )
 from jobctl.providers.base import ProviderConfig, ProviderInfo, ReasonMode
+from jobctl.validate import first_refused
 
 if TYPE_CHECKING:
     from jobctl.models import PlannedStop
@@ -144,18 +144,6 @@ def forced(options: StopOptions) -> bool:
     return options.verb is Verb.TERMINATE or options.force
 
 
-def _not_a_comment(text: str) -> str | None:
-    """The first character IoT's comment pattern `[^\\p{C}]+` rejects, if any.
-
-    jobctl's shared check already refuses control, bidi and private-use characters; IoT also
-    refuses the other invisible format characters (zero-width space, soft hyphen...).
-    """
-    for char in text:
-        if unicodedata.category(char).startswith("C"):
-            return char
-    return None
-
-
 def plan(*, ref: JobRef, job: JobState, options: StopOptions) -> Action:
     """DESIGN.md §2, the aws-iot rows; `ref.target` set means one thing's execution."""
     if ref.target is not None:
@@ -164,9 +152,11 @@ def plan(*, ref: JobRef, job: JobState, options: StopOptions) -> Action:
         return Action.noop(f"already {job.native_state}; nothing sent")
     if job.phase is Phase.UNKNOWN:
         return Action.refuse(f"unknown state {job.native_state!r}; nothing sent")
-    bad = _not_a_comment(options.reason)
+    # The CLI refuses such a reason before any request; plan() stays safe on its own.
+    bad = first_refused(options.reason, INFO.reason_refused_categories)
     if bad is not None:
-        return Action.refuse(f"--reason contains {bad!a}, which IoT's comment field does not take")
+        char = options.reason[bad]
+        return Action.refuse(f"--reason contains {char!a}, which IoT's comment field does not take")
     force = forced(options)
     request: dict[str, Any] = {"jobId": ref.job_id, "force": force, "comment": options.reason}
     if options.reason_code is not None:
