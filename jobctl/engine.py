@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from jobctl.dispatch import dispatch
-from jobctl.errors import ExitCode, ProviderError
+from jobctl.errors import CredentialsError, ExitCode, ProviderError
 from jobctl.models import (
     Action,
     ActionKind,
@@ -238,6 +238,8 @@ class Engine:
             return []
         try:
             states = group.provider.describe(refs=group.refs)
+        except CredentialsError:
+            raise  # credentials the provider refuses end the run before anything is sent
         except Exception as exc:
             message = f"lookup failed: {_describe_error(exc)}"
             for ref in group.refs:

@@ -15,7 +15,7 @@ from jobctl import config as cfg
 from jobctl import providers, refs, safety, selection, validate
 from jobctl.audit import AuditLog, default_path, user_and_host
 from jobctl.engine import Engine, Group, Hooks, RunSettings, Summary, exit_code_for, summarize
-from jobctl.errors import UsageError
+from jobctl.errors import CredentialsError, UsageError
 from jobctl.models import JobRef, JobState, Result, Selection, StopOptions, Verb
 from jobctl.progress import LiveView
 from jobctl.providers.base import Provider, ProviderConfig, ProviderInfo
@@ -435,6 +435,8 @@ def _status_rows(group: Group) -> list[dict[str, Any]]:
     try:
         states = group.provider.describe(refs=group.refs)
         error = None
+    except CredentialsError:
+        raise  # the provider refuses these credentials: no row can say more than the error
     except Exception as exc:
         states, error = {}, str(exc)
     rows = []

@@ -354,11 +354,10 @@ def test_bad_secret_is_refused_and_nothing_stops(cli, tencent, monkeypatch) -> N
     job = add(tencent, "RUNNING")
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", "not-" + TENCENT_SECRET_KEY)
     ran = cli("terminate", *BASE, job)
-    assert ran.code == 1
-    result = ran.by_job()[job]
-    assert result["outcome"] == "failed"
-    assert "AuthFailure.SignatureFailure" in result["message"]
-    assert "TENCENTCLOUD_SECRET_KEY" in result["message"]
+    assert ran.code == 4
+    assert ran.stdout == ""
+    assert "AuthFailure.SignatureFailure" in ran.stderr
+    assert "TENCENTCLOUD_SECRET_KEY" in ran.stderr
     assert tencent.stats.errors == {"AuthFailure.SignatureFailure": 1}
     assert not tencent.job(job).terminate_requested
 
@@ -367,8 +366,8 @@ def test_unknown_secret_id_is_refused(cli, tencent, monkeypatch) -> None:
     job = add(tencent, "RUNNING")
     monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", TENCENT_SECRET_ID + "x")
     ran = cli("terminate", *BASE, job)
-    assert ran.code == 1
-    assert "AuthFailure.SecretIdNotFound" in ran.by_job()[job]["message"]
+    assert ran.code == 4
+    assert "AuthFailure.SecretIdNotFound" in ran.stderr
 
 
 def test_no_credentials_is_exit_4_with_the_fix(cli, tencent, monkeypatch, tmp_path) -> None:

@@ -17,7 +17,13 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from jobctl.errors import ConfigError, CredentialsError, NotFoundError, ProviderError
+from jobctl.errors import (
+    ConfigError,
+    CredentialsError,
+    CredentialsRejected,
+    NotFoundError,
+    ProviderError,
+)
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
@@ -33,6 +39,23 @@ NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException"})
 THROTTLED_ATTEMPTS = 12
 OTHER_ATTEMPTS = 6
 MALFORMED = "MalformedResponse"
+# Codes AWS answers when it does not accept the credentials themselves (unknown key, wrong
+# secret, a signature it cannot check), whatever the service; expired ones start ExpiredToken
+# and missing permissions AccessDenied (AccessDeniedException in the JSON services).
+REJECTED_CODES = frozenset(
+    {
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "InvalidSignatureException",
+    }
+)
+EXPIRED_PREFIX = "ExpiredToken"
+DENIED_PREFIX = "AccessDenied"
+_CHECK_CREDENTIALS = (
+    "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE (--profile), "
+    "or run 'aws sso login'"
+)
 
 
 def resolve_region(config: ProviderConfig, session: boto3.Session) -> str:
@@ -161,7 +184,7 @@ def error_code(exc: botocore.exceptions.ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code") or "ClientError")
 
 
-def translate(exc: Exception) -> ProviderError | CredentialsError:
+def translate(exc: Exception) -> ProviderError:
     """botocore's exceptions as jobctl's, most specific first."""
     if isinstance(exc, botocore.exceptions.ClientError):
         code = error_code(exc)
@@ -169,12 +192,31 @@ def translate(exc: Exception) -> ProviderError | CredentialsError:
         request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
         if code in NOT_FOUND_CODES:
             return NotFoundError(message, code=code, request_id=request_id)
+        rejected = _rejected(code, message, exc.operation_name)
+        if rejected is not None:
+            return CredentialsRejected(*rejected, code=code, request_id=request_id)
         return ProviderError(message, code=code, request_id=request_id)
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
-        msg = "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or pass --profile"
-        return CredentialsError(msg)
+        # Credentials that vanished mid-run (an SSO session ended): a ProviderError too, so a
+        # stop request that meets it is that job's failure, never a lost job.
+        fix = "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or pass --profile"
+        return CredentialsRejected("no AWS credentials", fix, code=type(exc).__name__)
     # EndpointConnectionError, ReadTimeoutError, ConnectTimeoutError, and the rest.
     return ProviderError(str(exc), code=type(exc).__name__)
+
+
+def _rejected(code: str, message: str, operation: str) -> tuple[str, str] | None:
+    """(what happened, the fix) when `code` says the credentials are the problem."""
+    if code in REJECTED_CODES:
+        return "AWS rejected the credentials", _CHECK_CREDENTIALS
+    if code.startswith(EXPIRED_PREFIX):
+        fix = "refresh them ('aws sso login', or a new AWS_SESSION_TOKEN) and run again"
+        return "the AWS credentials have expired", fix
+    if code.startswith(DENIED_PREFIX):
+        said = message if len(message) <= 300 else message[:300] + "…"
+        fix = "grant that permission to the credentials in use, or pass --profile for ones with it"
+        return f"AWS denied {operation}: {said}", fix
+    return None
 
 
 @contextmanager

@@ -27,7 +27,13 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
-from jobctl.errors import ConfigError, CredentialsError, NotFoundError, ProviderError
+from jobctl.errors import (
+    ConfigError,
+    CredentialsError,
+    CredentialsRejected,
+    NotFoundError,
+    ProviderError,
+)
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
@@ -136,9 +142,35 @@ def translate(exc: TencentCloudSDKException) -> ProviderError:
     request_id = str(exc.requestId) if exc.requestId else None
     if code.startswith("ResourceNotFound"):
         return NotFoundError(message, code=code, request_id=request_id)
-    if code.startswith("AuthFailure"):
-        message += " (check TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY)"
+    rejected = _rejected(code, message)
+    if rejected is not None:
+        return CredentialsRejected(*rejected, code=code, request_id=request_id)
     return ProviderError(message, code=code, request_id=request_id)
+
+
+def _rejected(code: str, message: str) -> tuple[str, str] | None:
+    """(what happened, the fix) for the API 3.0 codes that blame the credentials.
+
+    AuthFailure.* is the signature, the key or the token; AuthFailure.UnauthorizedOperation and
+    UnauthorizedOperation.* are CAM permissions the credentials lack.
+    """
+    said = message if len(message) <= 300 else message[:300] + "…"
+    if code.endswith("UnauthorizedOperation") or code.startswith("UnauthorizedOperation"):
+        fix = (
+            "grant the CAM user or role of these credentials access to Batch, "
+            "or use credentials that have it"
+        )
+        return f"Tencent Cloud denied the request: {said}", fix
+    if code == "AuthFailure.SignatureExpire":
+        fix = "set this machine's clock right (a signature is good for 5 minutes)"
+        return "Tencent Cloud refused the request's time", fix
+    if code.startswith("AuthFailure"):
+        fix = (
+            "check TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY "
+            "(or ~/.tencentcloud/credentials)"
+        )
+        return "Tencent Cloud rejected the credentials", fix
+    return None
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from jobctl.errors import NotFoundError, ProviderError
+from jobctl.errors import CredentialsRejected, NotFoundError, ProviderError
 from jobctl.models import (
     Action,
     ActionKind,
@@ -363,6 +363,8 @@ class TencentProvider:
                 state = self._describe_ids([job_id], deadline, pacing).get(job_id)
             except NotFoundError:
                 state = None
+            except CredentialsRejected as exc:
+                return _failure(exc, pacing)  # no later look would be let in either
             except ProviderError:
                 continue  # the next look, or the deadline, decides
             if state is None:

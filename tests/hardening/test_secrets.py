@@ -115,8 +115,8 @@ def test_every_command_keeps_credentials_to_itself(
     if world.provider == "tencent":
         monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", TENCENT_KEY + "-wrong")
         refused = cli("terminate", *base, "-o", "json", "--timeout", "2s", queued)
-        assert refused.code == 1
-        assert "AuthFailure" in refused.stdout
+        assert refused.code == 4
+        assert "AuthFailure" in refused.stderr
         monkeypatch.delenv("TENCENTCLOUD_SECRET_ID")
     else:
         monkeypatch.delenv("AWS_ACCESS_KEY_ID")

@@ -5,11 +5,16 @@ test parses it as that error and nothing else:
 
 - aws-batch (rest-json): throttling is HTTP 429 with `x-amzn-ErrorType: TooManyRequestsException`;
   a server fault is the modelled 500 `ServerException`.
+- aws-batch and aws-iot: credentials AWS does not know are HTTP 403
+  `UnrecognizedClientException`, missing permissions 403 `AccessDeniedException`, as AWS's
+  front door sends them to every rest-json service (the type in the header, with its namespace).
 - aws-iot (rest-json): the modelled `ThrottlingException` (HTTP 400), `InternalFailureException`
   (500) and `ServiceUnavailableException` (503).
 - tencent (API 3.0): HTTP 200 with `Response.Error` and Content-Type exactly `application/json`
   (the SDK reads an error from no other), `RequestLimitExceeded` and `InternalError`; a 503 is
-  a raw answer from a load balancer, which the SDK reports as `ServerNetworkError`.
+  a raw answer from a load balancer, which the SDK reports as `ServerNetworkError`; refused
+  credentials are `AuthFailure.SignatureFailure`, missing CAM permissions
+  `AuthFailure.UnauthorizedOperation`.
 
 Decisions are seeded and keyed by the request's content and how often that same request has
 been seen, so thread scheduling does not change which request gets which fault.
@@ -34,10 +39,16 @@ class Fault(StrEnum):
     DROP = "drop"  # connection closed without an answer; not forwarded
     TRUNCATE = "truncate"  # forwarded; the answer cut off half way
     GARBAGE = "garbage"  # forwarded; a 200 answer whose body is not JSON
+    AUTH = "auth"  # the provider does not accept the credentials; not forwarded
+    DENIED = "denied"  # the credentials lack the permission; not forwarded
 
 
 # What reaches the server: no fault, or one that spoils only the answer.
 FORWARDED = frozenset({None, Fault.TRUNCATE, Fault.GARBAGE})
+# Answered by the proxy, in the provider's own words (native_answer), instead of forwarding.
+ANSWERED = frozenset(
+    {Fault.THROTTLE, Fault.SERVER_ERROR, Fault.UNAVAILABLE, Fault.AUTH, Fault.DENIED}
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,24 @@ def _aws(status: int, code: str, message: str) -> Answer:
     return Answer(status, headers, body)
 
 
+def _aws_front_door(code: str, body: dict[str, str]) -> Answer:
+    """An error from AWS's authentication layer, not the service: a namespaced type header."""
+    headers = {
+        "Content-Type": "application/json",
+        "x-amzn-ErrorType": f"{code}:http://internal.amazon.com/coral/com.amazon.coral.service/",
+        "x-amzn-RequestId": str(uuid.uuid4()),
+    }
+    return Answer(403, headers, json.dumps(body).encode())
+
+
+_UNRECOGNIZED_CODE = "UnrecognizedClientException"
+_UNRECOGNIZED = {"message": "The security token included in the request is invalid."}
+_DENIED = {
+    "Message": "User: arn:aws:iam::123456789012:user/jobctl-test is not authorized to perform "
+    "this operation because no identity-based policy allows it"
+}
+
+
 def _tencent(code: str, message: str) -> Answer:
     document = {
         "Response": {"Error": {"Code": code, "Message": message}, "RequestId": str(uuid.uuid4())}
@@ -103,6 +132,17 @@ _NATIVE = {
     ("aws-iot", Fault.THROTTLE): lambda: _aws(400, "ThrottlingException", "Rate exceeded"),
     ("aws-iot", Fault.SERVER_ERROR): lambda: _aws(
         500, "InternalFailureException", "injected server fault"
+    ),
+    ("aws-batch", Fault.AUTH): lambda: _aws_front_door(_UNRECOGNIZED_CODE, _UNRECOGNIZED),
+    ("aws-iot", Fault.AUTH): lambda: _aws_front_door(_UNRECOGNIZED_CODE, _UNRECOGNIZED),
+    ("aws-batch", Fault.DENIED): lambda: _aws_front_door("AccessDeniedException", _DENIED),
+    ("aws-iot", Fault.DENIED): lambda: _aws_front_door("AccessDeniedException", _DENIED),
+    ("tencent", Fault.AUTH): lambda: _tencent(
+        "AuthFailure.SignatureFailure",
+        "The provided credentials could not be validated. Please check your signature is correct.",
+    ),
+    ("tencent", Fault.DENIED): lambda: _tencent(
+        "AuthFailure.UnauthorizedOperation", "The request is not authorized (injected)."
     ),
     ("tencent", Fault.THROTTLE): lambda: _tencent(
         "RequestLimitExceeded", "Requests exceed the limit (injected)."
@@ -123,11 +163,17 @@ EXPECTED_CODE = {
     ("tencent", Fault.THROTTLE): "RequestLimitExceeded",
     ("tencent", Fault.SERVER_ERROR): "InternalError",
     ("tencent", Fault.UNAVAILABLE): "ServerNetworkError",
+    ("aws-batch", Fault.AUTH): "UnrecognizedClientException",
+    ("aws-iot", Fault.AUTH): "UnrecognizedClientException",
+    ("aws-batch", Fault.DENIED): "AccessDeniedException",
+    ("aws-iot", Fault.DENIED): "AccessDeniedException",
+    ("tencent", Fault.AUTH): "AuthFailure.SignatureFailure",
+    ("tencent", Fault.DENIED): "AuthFailure.UnauthorizedOperation",
 }
 
 
 def native_answer(fault: Fault, dialect: str) -> Answer:
-    """The provider's own answer for a throttling, server-error or unavailable fault."""
+    """The provider's own answer for a fault in ANSWERED."""
     if fault is Fault.UNAVAILABLE:
         if dialect == "tencent":
             # Tencent's gateway always answers 200; a 503 comes from something in front of it.

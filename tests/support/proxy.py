@@ -4,8 +4,9 @@ jobctl is pointed at the proxy with --endpoint-url; the proxy forwards to the re
 (moto, the Tencent emulator) and records every request, so a test can assert what was sent,
 and that nothing was. Given `rules` (tests/support/faults.py), it answers a share of the
 requests with a fault instead: the provider's throttling or server error, a 503, an answer
-held past the client's timeout, a dropped connection, or, after forwarding, a truncated or
-non-JSON answer. `forwarded` is what reached the server; `injected` counts faults by kind.
+held past the client's timeout, a dropped connection, refused credentials or permissions, or,
+after forwarding, a truncated or non-JSON answer. `forwarded` is what reached the server;
+`injected` counts faults by kind.
 
     proxy = Proxy(moto.url, rules=[Rule(Fault.THROTTLE, share=0.3)], seed=7).start()
 """
@@ -22,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from tests.support.faults import (
+    ANSWERED,
     GARBAGE_BODY,
     Answer,
     Fault,
@@ -120,7 +122,7 @@ class Proxy:
                     proxy.seen.append(seen)
                     delay = proxy.delays.get(action, 0.0)
                 fault = proxy._injector.decide(self.command, self.path, operation, body)
-                if fault in (Fault.THROTTLE, Fault.SERVER_ERROR, Fault.UNAVAILABLE):
+                if fault in ANSWERED:
                     self._answer(native_answer(fault, dialect))
                     return
                 if fault is Fault.SLOW:
