@@ -7,6 +7,7 @@ import sys
 
 
 def main() -> None:
+    _missing_streams_to_devnull()
     # A TAB: answer from the generated table before Typer, rich or any SDK is imported
     # (DESIGN.md §8). JOBCTL_COMPLETE_FAST=0 sends every request to Typer, for comparison.
     if os.environ.get("_JOBCTL_COMPLETE") and os.environ.get("JOBCTL_COMPLETE_FAST") != "0":
@@ -18,6 +19,27 @@ def main() -> None:
     from jobctl.cli import main as cli_main
 
     sys.exit(cli_main())
+
+
+def _missing_streams_to_devnull() -> None:
+    """Started without stdin, stdout or stderr (`>&-`): that stream is /dev/null from here on.
+
+    Else the next file or socket opened would take descriptor 0, 1 or 2, and what is meant for
+    the terminal could land in it; and Python leaves the stream None, which every writer would
+    have to know. No stdout is then a reader that left: the run goes on, the report goes nowhere.
+    """
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:
+            pass
+        null = os.open(os.devnull, os.O_RDWR)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, "r" if fd == 0 else "w", closefd=False))  # noqa: SIM115
 
 
 if __name__ == "__main__":

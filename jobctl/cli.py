@@ -14,9 +14,11 @@ from jobctl.errors import ExitCode, JobctlError
 from jobctl.models import Verb
 
 EXIT_CODES = """\
-Exit codes: 0 every job ok · 1 every job failed, or an unexpected error · 2 usage or input
+Exit codes: 0 every job ok · 1 every job failed, an unexpected error, or standard output
+refused the results (every job was still handled: see the audit log) · 2 usage or input
 error, nothing sent · 3 partial: some ok, some failed · 4 configuration or credentials error ·
-5 --wait timed out with jobs still stopping · 130 interrupted."""
+5 --wait timed out with jobs still stopping · 130 interrupted. A reader that goes away
+(| head) changes no exit code."""
 
 app = typer.Typer(
     name="jobctl",
@@ -349,6 +351,11 @@ def _clip(text: str, limit: int = 300) -> str:
 
 
 def _error(text: str) -> None:
+    from jobctl.render import discard_pending
     from jobctl.sanitize import say
 
-    say(sys.stderr, text)
+    try:
+        say(sys.stderr, text)
+    except OSError:
+        # stderr is gone or full too: the exit code is all that is left to say it.
+        discard_pending(sys.stderr)

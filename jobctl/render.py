@@ -3,18 +3,29 @@
 Human output is rich on stdout; notices and errors go to stderr; JSON is plain json.dumps.
 Text from providers and users is never parsed as markup and has its control characters shown
 as escapes.
+
+Standard output is where the report goes, never what decides the run: a reader that goes away
+(`| head -1`) or no stdout at all (`>&-`) only loses the report, and any other failure to write
+(a full disk) is kept for `Renderer.close` to turn into one line and exit 1, after every job
+was handled. Nothing is left buffered for the interpreter to fail on at exit.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
+from jobctl.errors import ExitCode, OutputError
 from jobctl.sanitize import clean
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
 
     from jobctl.engine import Summary
@@ -55,41 +66,83 @@ def envelope(command: str, rows: Sequence[Mapping[str, Any]], summary: Summary) 
 
 
 class Renderer:
-    """Writes one command's results in one format; `row` streams, `finish` closes."""
+    """Writes one command's results in one format; `row` streams, `finish` writes the rest,
+    `close` gives the exit code (or the error, when standard output refused the results)."""
 
     def __init__(self, fmt: str, command: str, *, stdout: IO[str] | None = None) -> None:
         self.fmt = fmt
         self.command = command
-        self.stdout = stdout or sys.stdout
+        # sys.stdout is None when jobctl was started without one (`>&-`).
+        stream: IO[str] | None = stdout if stdout is not None else sys.stdout
+        self.stdout: IO[str] = stream if stream is not None else io.StringIO()
+        # A reader that went away, or no stdout at all: the rest of the report goes nowhere.
+        self.gone = stream is None
+        # Why standard output refused the results otherwise (ENOSPC, EIO...), once it has.
+        self.failure: OSError | None = None
+        # Rows are decided on the engine's threads.
+        self._lock = threading.Lock()
 
     def row(self, row: Mapping[str, Any]) -> None:
         """Called as each job is decided; only ndjson writes here."""
         if self.fmt == "ndjson":
-            self.stdout.write(_dumps(row) + "\n")
-            self.stdout.flush()
+            self._write(_dumps(row) + "\n")
 
     def finish(
         self, rows: Sequence[Mapping[str, Any]], summary: Summary, columns: Sequence[str]
     ) -> None:
+        if self.gone or self.failure is not None:
+            return
         if self.fmt == "json":
-            self.stdout.write(_dumps(envelope(self.command, rows, summary)) + "\n")
+            self._write(_dumps(envelope(self.command, rows, summary)) + "\n")
         elif self.fmt == "ndjson":
             line = {"summary": summary_dict(summary), "exit_code": int(summary.exit_code)}
-            self.stdout.write(_dumps(line) + "\n")
+            self._write(_dumps(line) + "\n")
         elif self.fmt == "plain":
-            for row in map(_for_text, rows):
-                self.stdout.write("\t".join(_plain(row.get(c)) for c in columns) + "\n")
+            lines = ("\t".join(_plain(row.get(c)) for c in columns) for row in map(_for_text, rows))
+            self._write("".join(line + "\n" for line in lines))
         else:
-            self._table([_for_text(row) for row in rows], summary, columns)
-        self.stdout.flush()
+            self._write(self._table([_for_text(row) for row in rows], summary, columns))
+
+    def close(self, code: int, *, audit_log: Path | None = None) -> int:
+        """The exit code the results earned; OutputError if standard output refused them.
+
+        A refused report is exit 1, unless the run was interrupted (130 says more). A reader
+        that went away is not an error: it asked for no more.
+        """
+        if self.failure is None:
+            return int(code)
+        why = self.failure.strerror or str(self.failure)
+        msg = f"could not write the results to standard output ({why})"
+        if audit_log is not None:
+            msg += f"; every job was handled and is in the audit log {audit_log}"
+        else:
+            msg += ": rerun with standard output somewhere writable"
+        interrupted = code == ExitCode.INTERRUPTED
+        raise OutputError(msg, exit_code=ExitCode.INTERRUPTED if interrupted else ExitCode.FAILED)
+
+    def _write(self, text: str) -> None:
+        with self._lock:
+            if self.gone or self.failure is not None:
+                return
+            try:
+                self.stdout.write(text)
+                self.stdout.flush()
+            except BrokenPipeError:
+                self.gone = True
+                discard_pending(self.stdout)
+            except OSError as exc:
+                self.failure = exc
+                discard_pending(self.stdout)
 
     def _table(
         self, rows: Sequence[Mapping[str, Any]], summary: Summary, columns: Sequence[str]
-    ) -> None:
+    ) -> str:
+        """The table as rich renders it for this stdout (width, colour), as text."""
         from rich.table import Table
         from rich.text import Text
 
-        console = stdout_console(self.stdout)
+        collected = _Collected(self.stdout)
+        console = stdout_console(collected)
         wide = console.width >= 110
         table = Table(box=None, pad_edge=False, header_style="bold")
         for column in columns:
@@ -116,6 +169,24 @@ class Renderer:
         if summary.failed:
             parts.append(f"{summary.failed} failed")
         console.print(Text(", ".join(parts), style="bold"))
+        return collected.getvalue()
+
+
+class _Collected(io.StringIO):
+    """What rich renders for `stream` (a terminal or not), kept here for `_write` to send.
+
+    rich never meets the real stream: on EPIPE it would end the process with exit 1.
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (OSError, ValueError):
+            return False
 
 
 def _for_text(row: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -140,6 +211,23 @@ def _plain(value: object) -> str:
     if value is None:
         return "-"
     return clean(value).replace("\t", "\\t")
+
+
+def discard_pending(stream: IO[str]) -> None:
+    """Point the stream's descriptor at /dev/null after it failed.
+
+    What the stream still buffers then goes nowhere when the interpreter flushes it at exit,
+    instead of failing again as "Exception ignored ... BrokenPipeError" and exit 120.
+    """
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a descriptor (a test's StringIO): nothing is flushed at exit
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 def stdout_console(stream: IO[str]) -> Console:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, BinaryIO
+from io import BytesIO, TextIOWrapper
+from typing import IO, Any, BinaryIO, TextIO
 
 from jobctl import config as cfg
 from jobctl import providers, refs, safety, selection, validate
@@ -59,21 +60,40 @@ class StopArgs:
 
 @dataclass
 class Io:
-    """The streams a run talks to; tests and the sandbox demo swap them."""
+    """The streams a run talks to; tests and the sandbox demo swap them.
 
-    stdin: BinaryIO = field(default_factory=lambda: sys.stdin.buffer)
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
-    stdin_is_tty: Callable[[], bool] = field(default_factory=lambda: sys.stdin.isatty)
-    stdout_is_tty: Callable[[], bool] = field(default_factory=lambda: sys.stdout.isatty)
-    stderr_is_tty: Callable[[], bool] = field(default_factory=lambda: sys.stderr.isatty)
+    A standard stream the process was started without (sys.stdout is None after `>&-`) reads
+    as empty and takes writes to nowhere, so the run goes on as for a reader that left.
+    """
+
+    stdin: BinaryIO = field(default_factory=lambda: _std("stdin").buffer)
+    stdout: IO[str] = field(default_factory=lambda: _std("stdout"))
+    stderr: IO[str] = field(default_factory=lambda: _std("stderr"))
+    stdin_is_tty: Callable[[], bool] = field(default_factory=lambda: _std("stdin").isatty)
+    stdout_is_tty: Callable[[], bool] = field(default_factory=lambda: _std("stdout").isatty)
+    stderr_is_tty: Callable[[], bool] = field(default_factory=lambda: _std("stderr").isatty)
     # The answer to a [y/N] question; the terminal is standard input when asked.
-    read_answer: Callable[[], str] = field(default_factory=lambda: sys.stdin.readline)
+    read_answer: Callable[[], str] = field(default_factory=lambda: _std("stdin").readline)
 
     def notice(self, text: str) -> None:
         from jobctl.sanitize import say
 
         say(self.stderr, text)
+
+
+class _Nowhere(TextIOWrapper):
+    """A missing standard stream: nothing to read, and writes go nowhere."""
+
+    def __init__(self) -> None:
+        super().__init__(BytesIO())
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _std(name: str) -> TextIO:
+    stream: TextIO | None = getattr(sys, name)
+    return stream if stream is not None else _Nowhere()
 
 
 def output_format(conn: Connection, file: cfg.FileConfig, io: Io) -> str:
@@ -269,7 +289,7 @@ def stop(args: StopArgs, io: Io) -> int:
         if not groups:
             summary = summarize([], ignore_not_found=args.ignore_not_found)
             renderer.finish([], summary, _stop_columns(fmt))
-            return int(summary.exit_code)
+            return renderer.close(summary.exit_code)
     else:
         groups = _named_groups(args, options, file, io)
     return _run(args, options, groups, renderer, fmt, io)
@@ -405,7 +425,7 @@ def _run(
         mine = [r for r in results if r.provider == name and r.region == group.region]
         seen = [(r.job_id, r.state_after or r.state_before, None, None) for r in mine]
         _remember(args.conn, group, seen)
-    return int(summary.exit_code)
+    return renderer.close(summary.exit_code, audit_log=audit.path if audit else None)
 
 
 def status(jobs: Sequence[str], conn: Connection, io: Io) -> int:
@@ -428,7 +448,7 @@ def status(jobs: Sequence[str], conn: Connection, io: Io) -> int:
     for row in rows:
         renderer.row(row)
     renderer.finish(rows, summary, STATUS_COLUMNS)
-    return int(summary.exit_code)
+    return renderer.close(summary.exit_code)
 
 
 def _status_rows(group: Group) -> list[dict[str, Any]]:
@@ -530,4 +550,4 @@ def list_jobs(conn: Connection, filters: FilterArgs, io: Io) -> int:
     for row in rows:
         renderer.row(row)
     renderer.finish(rows, summary, LIST_COLUMNS)
-    return int(summary.exit_code)
+    return renderer.close(summary.exit_code)
