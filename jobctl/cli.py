@@ -328,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             import traceback
 
-            traceback.print_exc()
+            from jobctl.sanitize import redact
+
+            sys.stderr.write(redact(traceback.format_exc()))
         what = _clip(f"{type(exc).__name__}: {exc}")
         _error(f"unexpected error: {what} (rerun with --debug for details)")
         return int(ExitCode.FAILED)

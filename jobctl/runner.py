@@ -20,6 +20,7 @@ from jobctl.models import JobRef, JobState, Result, Selection, StopOptions, Verb
 from jobctl.progress import LiveView
 from jobctl.providers.base import Provider, ProviderConfig, ProviderInfo
 from jobctl.render import STATUS_COLUMNS, STOP_COLUMNS, STOP_TABLE_COLUMNS, Renderer
+from jobctl.sanitize import redact
 from jobctl.selection import FilterArgs
 
 
@@ -120,13 +121,14 @@ def provider_config(
     )
     if chosen_region is not None:
         validate.check_region(chosen_region[0], source=chosen_region[1])
+    env_name = next((n for n in info.endpoint_env if cfg.env_first((n,))), None)
     endpoint = _first_with_source(
         (conn.endpoint_url, "--endpoint-url"),
-        (cfg.env_first(info.endpoint_env), "/".join(info.endpoint_env)),
+        (cfg.env_first(info.endpoint_env), env_name or ""),
         (section.get("endpoint_url"), f"endpoint_url {where}"),
     )
     if endpoint is not None:
-        validate.check_endpoint(endpoint[0], source=endpoint[1])
+        validate.check_endpoint(endpoint[0], source=endpoint[1], provider=name)
     return ProviderConfig(
         region=chosen_region[0] if chosen_region else None,
         profile=cfg.first(conn.profile, cfg.env_first(info.profile_env), section.get("profile")),
@@ -436,7 +438,7 @@ def _status_rows(group: Group) -> list[dict[str, Any]]:
         states = group.provider.describe(refs=group.refs)
         error = None
     except Exception as exc:
-        states, error = {}, str(exc)
+        states, error = {}, redact(str(exc))
     rows = []
     for ref in group.refs:
         row: dict[str, Any] = {

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from jobctl.errors import ConfigError, UsageError
 from jobctl.providers.base import ReasonMode
-from jobctl.sanitize import BIDI
+from jobctl.sanitize import BIDI, redact_url
 
 if TYPE_CHECKING:
     from jobctl.models import JobRef, StopOptions
@@ -126,8 +126,17 @@ def check_region(region: str, *, source: str) -> None:
         raise ConfigError(msg)
 
 
-def check_endpoint(url: str, *, source: str) -> None:
-    """http(s)://HOST[:PORT][/PATH], printable, no spaces: nothing is sent anywhere else."""
+# Providers whose SDK takes an endpoint as HOST[:PORT] alone, and what it does with the rest:
+# the Tencent SDK sends user-info as the Host header and as HTTP Basic authorization in place
+# of its request signature, and drops a path or a query without a word.
+_HOST_ONLY = {"tencent": "Tencent signs requests with TENCENTCLOUD_SECRET_ID/KEY"}
+
+
+def check_endpoint(url: str, *, source: str, provider: str | None = None) -> None:
+    """http(s)://HOST[:PORT][/PATH], printable, no spaces: nothing is sent anywhere else.
+
+    The URL is never shown whole: its user-info or query string may be a credential.
+    """
     from urllib.parse import urlsplit
 
     try:
@@ -137,5 +146,17 @@ def check_endpoint(url: str, *, source: str) -> None:
     except ValueError:
         usable = False
     if not usable or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in url):
-        msg = f"{source} {shown(url)} is not an http(s) URL, e.g. http://127.0.0.1:5000"
+        msg = f"{source} {shown(redact_url(url))} is not an http(s) URL, e.g. http://127.0.0.1:5000"
+        raise ConfigError(msg)
+    why = _HOST_ONLY.get(provider or "")
+    if why is None:
+        return
+    if "@" in parts.netloc:
+        msg = f"{source} must not carry a user name or password: {why}"
+        raise ConfigError(msg)
+    if parts.path.strip("/") or parts.query or parts.fragment or url.endswith(("?", "#")):
+        msg = (
+            f"{source} {shown(redact_url(url))} must be http(s)://HOST[:PORT] for {provider}: "
+            "its SDK sends every request to the host's root and would drop the rest"
+        )
         raise ConfigError(msg)

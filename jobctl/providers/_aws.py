@@ -18,6 +18,7 @@ import botocore.exceptions
 from botocore.config import Config
 
 from jobctl.errors import ConfigError, CredentialsError, NotFoundError, ProviderError
+from jobctl.sanitize import redact
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ def translate(exc: Exception) -> ProviderError | CredentialsError:
     """botocore's exceptions as jobctl's, most specific first."""
     if isinstance(exc, botocore.exceptions.ClientError):
         code = error_code(exc)
-        message = str(exc.response.get("Error", {}).get("Message") or exc)
+        message = redact(str(exc.response.get("Error", {}).get("Message") or exc))
         request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
         if code in NOT_FOUND_CODES:
             return NotFoundError(message, code=code, request_id=request_id)
@@ -173,8 +174,9 @@ def translate(exc: Exception) -> ProviderError | CredentialsError:
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         msg = "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or pass --profile"
         return CredentialsError(msg)
-    # EndpointConnectionError, ReadTimeoutError, ConnectTimeoutError, and the rest.
-    return ProviderError(str(exc), code=type(exc).__name__)
+    # EndpointConnectionError, ReadTimeoutError, ConnectTimeoutError, and the rest: their
+    # messages quote the request's URL, user-info and query string included.
+    return ProviderError(redact(str(exc)), code=type(exc).__name__)
 
 
 @contextmanager
