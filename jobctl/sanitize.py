@@ -71,7 +71,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     # Python's reprs quote URLs; a quote cannot be part of one).
     url = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>`]+")
     # An absolute path at the start of a word, then a query: "with url: /?token=...".
-    bare_query = re.compile(r"(?<![^\s\"'(=:])(/[^\s\"'<>?#]*)[?#][^\s\"'<>)]*")
+    bare_query = re.compile(r"(?<![^\s\"'(=:])(/[^\s\"'<>?]*)\?[^\s\"'<>)]*")
     return url, bare_query
 
 
