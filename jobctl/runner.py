@@ -181,20 +181,30 @@ def connect(
     rate: float | None = None,
     timeout: float = 600.0,
 ) -> list[Group]:
-    """One provider instance per (provider, region): SDKs load and credentials resolve here."""
+    """One provider instance per (provider, region): SDKs load and credentials resolve here.
+
+    A plain id's region is known only now (flag, environment, config file, or the AWS
+    profile's), so this is where a plain id and the ARN of the same job become one: groups
+    that resolve to the same region merge, and a job named twice keeps its first mention.
+    """
     by_key: dict[tuple[str, str | None], list[JobRef]] = {}
     for ref in resolved:
         by_key.setdefault((ref.provider, ref.region), []).append(ref)
-    return [
-        make_group(
-            open_provider(name, region, conn, file, timeout),
-            group_refs,
-            file,
-            concurrency=concurrency,
-            rate=rate,
+    merged: dict[tuple[str, str | None], tuple[Provider, list[JobRef]]] = {}
+    for (name, region), group_refs in by_key.items():
+        instance = open_provider(name, region, conn, file, timeout)
+        _, kept = merged.setdefault((name, getattr(instance, "region", None)), (instance, []))
+        kept.extend(group_refs)
+    position = {ref: index for index, ref in enumerate(resolved)}
+    groups = []
+    for instance, group_refs in merged.values():
+        first: dict[tuple[str, str | None], JobRef] = {}
+        for ref in sorted(group_refs, key=position.__getitem__):
+            first.setdefault((ref.job_id, ref.target), ref)
+        groups.append(
+            make_group(instance, [*first.values()], file, concurrency=concurrency, rate=rate)
         )
-        for (name, region), group_refs in by_key.items()
-    ]
+    return groups
 
 
 def make_group(
@@ -296,6 +306,7 @@ def _named_groups(
         rate=args.rate,
         timeout=args.timeout,
     )
+    resolved = [ref for group in groups for ref in group.refs]  # duplicates gone
     if confirming:
         rows = [[f"{r.provider}:{r.job_id}", r.region or ""] for r in resolved]
         safety.preview(io, f"about to {args.verb} {len(resolved)} jobs:", rows)
