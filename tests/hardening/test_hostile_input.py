@@ -15,7 +15,11 @@ from tests.hardening.tally import TALLY
 from tests.support.worlds import TencentConformance
 
 # A well-formed id per provider, so that what is refused is the input under test.
-VALID_ID = {"aws-batch": "a1b2c3", "aws-iot": "fw-1", "tencent": "job-abcdefgh"}
+VALID_ID = {
+    "aws-batch": "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1",
+    "aws-iot": "fw-1",
+    "tencent": "job-abcdefgh",
+}
 
 
 class Tried:

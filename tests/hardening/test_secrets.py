@@ -21,6 +21,10 @@ AWS_TOKEN = "SENTINELawsSessionToken0000000000000000000"
 TENCENT_ID = "AKIDsentinel0000"
 TENCENT_KEY = "SENTINELtencentSecretKey00000000"
 SECRETS = (AWS_SECRET, AWS_TOKEN, TENCENT_KEY)
+# Credentials a proxy in front of the provider may ask for, in an endpoint URL.
+ENDPOINT_PASSWORD = "SENTINELendpointPassword0000"
+ENDPOINT_TOKEN = "SENTINELendpointToken0000"
+BATCH_JOB = "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1"
 # What signing leaves in a request, never in jobctl's output.
 SIGNING = ("Authorization", "Signature=", "Credential=", "TC3-HMAC-SHA256", "X-Amz-Security")
 
@@ -164,7 +168,7 @@ def test_unexpected_error_in_a_real_process(tmp_path: Path) -> None:
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     for debug in ((), ("--debug",)):
-        argv = ["status", "-p", "aws-batch", "--region", "us-east-1", "j1", *debug]
+        argv = ["status", "-p", "aws-batch", "--region", "us-east-1", BATCH_JOB, *debug]
         done = subprocess.run(
             [sys.executable, "-c", code, *argv],
             capture_output=True,
@@ -183,12 +187,6 @@ def test_unexpected_error_in_a_real_process(tmp_path: Path) -> None:
                 "(rerun with --debug for details)"
             ]
     TALLY.secret_scans += 2
-
-
-# Credentials a proxy in front of the provider may ask for, in an endpoint URL.
-ENDPOINT_PASSWORD = "SENTINELendpointPassword0000"
-ENDPOINT_TOKEN = "SENTINELendpointToken0000"
-BATCH_JOB = "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1"
 
 
 def secret_url(host_port: str) -> str:
