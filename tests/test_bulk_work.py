@@ -161,7 +161,7 @@ def test_wait_timing_out_is_exit_5(cli, batch, tmp_path) -> None:
     batch.stop_delay = 60
     job = batch.add_job("RUNNABLE")
     ran = cli(
-        "cancel", "-p", "aws-batch", "-o", "json", "--wait", "--timeout", "0.6s",
+        "cancel", "-p", "aws-batch", "-o", "json", "--wait", "--timeout", "1s",
         "--poll-interval", "0.2s", job,
     )  # fmt: skip
     assert ran.code == 5
