@@ -93,6 +93,29 @@ def check_provider_options(info: ProviderInfo, options: StopOptions) -> None:
         raise UsageError(msg)
 
 
+def provider_known(name: str) -> bool:
+    from jobctl import providers
+
+    # The built-in names first: finding plug-ins reads every installed package's metadata.
+    return name in providers.BUILTIN or name in providers.names()
+
+
+def did_you_mean(name: str, shape: str) -> str:
+    """ "did you mean [providers.aws-batch]?" for a name close to a provider's; else the list.
+
+    `shape` places a provider name in the text ("{}", "[providers.{}]").
+    """
+    import difflib
+
+    from jobctl import providers
+
+    known = providers.names()
+    close = difflib.get_close_matches(name.lower(), known, n=1)
+    if close:
+        return f"did you mean {shape.format(close[0])}?"
+    return f"known: {', '.join(shape.format(k) for k in known)}"
+
+
 def check_refs(refs: Sequence[JobRef], infos: dict[str, ProviderInfo]) -> None:
     for ref in refs:
         info = infos[ref.provider]

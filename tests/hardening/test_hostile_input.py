@@ -156,10 +156,7 @@ def test_bad_config_files(tried: Tried, clean_env: Path) -> None:
     job = VALID_ID[tried.provider]
     for data in corpus.BAD_CONFIGS:
         path.write_bytes(data)
-        semantic = b"reason" in data or b"output" in data
-        tried.refused(
-            "terminate", job, code=2 if semantic else 4, mentions=None if semantic else str(path)
-        )
+        tried.refused("terminate", job, code=4, mentions=str(path))
 
 
 def test_printable_text_reaches_the_provider_unchanged(cli, world, audit_log) -> None:

@@ -294,7 +294,7 @@ def test_a_tencent_endpoint_with_a_secret_is_refused_before_any_request(
         monkeypatch.delenv("TENCENTCLOUD_ENDPOINT_URL")
         config.parent.mkdir(parents=True)
         config.write_text(f'[providers.tencent]\nendpoint_url = "{url}"\n')
-        named = f"endpoint_url in [providers.tencent] of {config}"
+        named = f"{config}:2: endpoint_url in [providers.tencent]"
     try:
         ran = cli("terminate", "-p", "tencent", *flag, "--debug", "job-abcdefgh")
     finally:
