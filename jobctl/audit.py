@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jobctl.sanitize import redact
+
 if TYPE_CHECKING:
     from jobctl.models import Result, StopOptions
 
@@ -63,8 +65,8 @@ class AuditLog:
             "state_before": result.state_before,
             "state_after": result.state_after,
             "request_id": result.request_id,
-            "message": result.message,
-            "error": None if result.outcome.ok else result.message,
+            "message": redact(result.message),
+            "error": None if result.outcome.ok else redact(result.message),
         }
         if result.extra.get("thing"):
             entry["thing"] = result.extra["thing"]

@@ -193,7 +193,7 @@ def _stop_command(verb: Verb, summary: str) -> None:
         quiet: QuietOpt = False,
         debug: DebugOpt = False,
     ) -> int:
-        from jobctl.durations import parse_duration
+        from jobctl.durations import SHORTEST_POLL, SHORTEST_TIMEOUT, parse_duration
         from jobctl.runner import Connection, Io, StopArgs, stop
         from jobctl.selection import FilterArgs
 
@@ -218,8 +218,10 @@ def _stop_command(verb: Verb, summary: str) -> None:
             ignore_not_found=ignore_not_found,
             yes=yes,
             wait=wait,
-            timeout=parse_duration(timeout, option="--timeout"),
-            poll_interval=parse_duration(poll_interval, option="--poll-interval"),
+            timeout=parse_duration(timeout, option="--timeout", at_least=SHORTEST_TIMEOUT),
+            poll_interval=parse_duration(
+                poll_interval, option="--poll-interval", at_least=SHORTEST_POLL
+            ),
             concurrency=concurrency,
             rate=rate,
             no_audit=no_audit,
@@ -330,7 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             import traceback
 
-            traceback.print_exc()
+            from jobctl.sanitize import redact
+
+            sys.stderr.write(redact(traceback.format_exc()))
         what = _clip(f"{type(exc).__name__}: {exc}")
         _error(f"unexpected error: {what} (rerun with --debug for details)")
         return int(ExitCode.FAILED)

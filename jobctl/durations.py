@@ -13,7 +13,14 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 LONGEST = 36500 * 86400.0
 
 
-def parse_duration(text: str, *, option: str) -> float:
+# The shortest --poll-interval and --timeout, and why: a poll every 0.0000001s sent 226
+# DescribeJobs in 3s, and a budget under a second leaves no room for one retry's backoff.
+SHORTEST_POLL = (0.1, "0.1s: polling faster only spends the provider's request quota")
+SHORTEST_TIMEOUT = (1.0, "1s: it is also each request's retry budget")
+
+
+def parse_duration(text: str, *, option: str, at_least: tuple[float, str] | None = None) -> float:
+    """Seconds; `at_least` is (the shortest allowed, "0.1s: why") for options with a floor."""
     match = _DURATION.fullmatch(text.strip())
     if match is None:
         msg = (
@@ -24,6 +31,9 @@ def parse_duration(text: str, *, option: str) -> float:
     seconds = float(match.group(1)) * _SECONDS[match.group(2)]
     if seconds <= 0:
         msg = f"{option} must be longer than zero"
+        raise UsageError(msg)
+    if at_least is not None and seconds < at_least[0]:
+        msg = f"{option} must be at least {at_least[1]}"
         raise UsageError(msg)
     if seconds > LONGEST:
         msg = f"{option} is too long: at most 36500d"

@@ -29,6 +29,7 @@ from jobctl.models import (
 )
 from jobctl.providers.base import BulkUnsupported, Provider
 from jobctl.ratelimit import RateLimiter, pacing
+from jobctl.sanitize import redact
 
 
 @dataclass
@@ -334,7 +335,7 @@ class Engine:
                     self._unreported.pop(key, None)
             raise
         except Exception as exc:
-            message = exc.message if isinstance(exc, ProviderError) else str(exc)
+            message = exc.message if isinstance(exc, ProviderError) else redact(str(exc))
             answers = [SendResult(False, None, _error_code(exc), message)] * len(chunk)
         results = []
         for stop, base, answer in zip(chunk, bases, answers, strict=True):
@@ -449,4 +450,5 @@ def _error_code(exc: Exception) -> str:
 def _describe_error(exc: Exception) -> str:
     if isinstance(exc, ProviderError):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    # Not translated by an adapter: the text may carry an endpoint URL with its secrets.
+    return redact(f"{type(exc).__name__}: {exc}")

@@ -11,8 +11,10 @@ from jobctl.models import JobRef
 from jobctl.validate import shown
 
 # arn:PARTITION:SERVICE:REGION:ACCOUNT:job/ID
-_ARN = re.compile(r"arn:(aws[a-z-]*):(batch|iot):([a-z0-9-]+):(\d{12}):job/(.+)")
+_ARN = re.compile(r"arn:([^:]*):(batch|iot):([a-z0-9-]+):(\d{12}):job/(.+)")
 _ARN_PROVIDERS = {"batch": "aws-batch", "iot": "aws-iot"}
+# AWS's partitions: commercial, China, GovCloud, and the isolated ones.
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f")
 
 
 def read_stdin_refs(stream: BinaryIO) -> list[str]:
@@ -38,7 +40,13 @@ def read_stdin_refs(stream: BinaryIO) -> list[str]:
 def parse_ref(token: str, *, provider: str | None, known: Sequence[str]) -> JobRef:
     arn = _ARN.fullmatch(token)
     if arn is not None:
-        _, service, region, _, job_id = arn.groups()
+        partition, service, region, _, job_id = arn.groups()
+        if partition not in PARTITIONS:
+            msg = (
+                f"unknown AWS partition {shown(partition, 20)} in ARN {shown(token)}: "
+                f"expected one of {', '.join(PARTITIONS)}"
+            )
+            raise UsageError(msg)
         return JobRef(provider=_ARN_PROVIDERS[service], job_id=job_id, region=region)
     if token.startswith("arn:"):
         msg = f"unsupported ARN {shown(token)}: jobctl takes AWS Batch and IoT job ARNs"
@@ -49,6 +57,8 @@ def parse_ref(token: str, *, provider: str | None, known: Sequence[str]) -> JobR
             msg = f"empty job id in {shown(token)}"
             raise UsageError(msg)
         return JobRef(provider=prefix, job_id=rest)
+    if sep and rest:
+        _refuse_misspelt_prefix(token, prefix, rest, known)
     if provider is None:
         msg = (
             f"no provider for job {shown(token)}: pass -p/--provider, set JOBCTL_PROVIDER, "
@@ -56,6 +66,20 @@ def parse_ref(token: str, *, provider: str | None, known: Sequence[str]) -> JobR
         )
         raise UsageError(msg)
     return JobRef(provider=provider, job_id=token)
+
+
+def _refuse_misspelt_prefix(token: str, prefix: str, rest: str, known: Sequence[str]) -> None:
+    """`tencnet:job-abc` is no id of any provider (none has a name before a colon: Batch's
+    array children are UUID:N): a prefix close to a provider's name was meant as one."""
+    import difflib
+
+    close = difflib.get_close_matches(prefix.lower(), known, n=1)
+    if close:
+        msg = (
+            f"unknown provider prefix {shown(prefix, 20)} in {shown(token)}: "
+            f"did you mean {close[0]}:{rest}?"
+        )
+        raise UsageError(msg)
 
 
 def resolve(

@@ -21,6 +21,7 @@ from jobctl.models import JobRef, JobState, Result, Selection, StopOptions, Verb
 from jobctl.progress import LiveView
 from jobctl.providers.base import Provider, ProviderConfig, ProviderInfo
 from jobctl.render import STATUS_COLUMNS, STOP_COLUMNS, STOP_TABLE_COLUMNS, Renderer
+from jobctl.sanitize import redact
 from jobctl.selection import FilterArgs
 
 
@@ -140,13 +141,14 @@ def provider_config(
     )
     if chosen_region is not None:
         validate.check_region(chosen_region[0], source=chosen_region[1])
+    env_name = next((n for n in info.endpoint_env if cfg.env_first((n,))), None)
     endpoint = _first_with_source(
         (conn.endpoint_url, "--endpoint-url"),
-        (cfg.env_first(info.endpoint_env), "/".join(info.endpoint_env)),
+        (cfg.env_first(info.endpoint_env), env_name or ""),
         (section.get("endpoint_url"), f"endpoint_url {where}"),
     )
     if endpoint is not None:
-        validate.check_endpoint(endpoint[0], source=endpoint[1])
+        validate.check_endpoint(endpoint[0], source=endpoint[1], provider=name)
     return ProviderConfig(
         region=chosen_region[0] if chosen_region else None,
         profile=cfg.first(conn.profile, cfg.env_first(info.profile_env), section.get("profile")),
@@ -199,20 +201,30 @@ def connect(
     rate: float | None = None,
     timeout: float = 600.0,
 ) -> list[Group]:
-    """One provider instance per (provider, region): SDKs load and credentials resolve here."""
+    """One provider instance per (provider, region): SDKs load and credentials resolve here.
+
+    A plain id's region is known only now (flag, environment, config file, or the AWS
+    profile's), so this is where a plain id and the ARN of the same job become one: groups
+    that resolve to the same region merge, and a job named twice keeps its first mention.
+    """
     by_key: dict[tuple[str, str | None], list[JobRef]] = {}
     for ref in resolved:
         by_key.setdefault((ref.provider, ref.region), []).append(ref)
-    return [
-        make_group(
-            open_provider(name, region, conn, file, timeout),
-            group_refs,
-            file,
-            concurrency=concurrency,
-            rate=rate,
+    merged: dict[tuple[str, str | None], tuple[Provider, list[JobRef]]] = {}
+    for (name, region), group_refs in by_key.items():
+        instance = open_provider(name, region, conn, file, timeout)
+        _, kept = merged.setdefault((name, getattr(instance, "region", None)), (instance, []))
+        kept.extend(group_refs)
+    position = {ref: index for index, ref in enumerate(resolved)}
+    groups = []
+    for instance, group_refs in merged.values():
+        first: dict[tuple[str, str | None], JobRef] = {}
+        for ref in sorted(group_refs, key=position.__getitem__):
+            first.setdefault((ref.job_id, ref.target), ref)
+        groups.append(
+            make_group(instance, [*first.values()], file, concurrency=concurrency, rate=rate)
         )
-        for (name, region), group_refs in by_key.items()
-    ]
+    return groups
 
 
 def make_group(
@@ -314,6 +326,7 @@ def _named_groups(
         rate=args.rate,
         timeout=args.timeout,
     )
+    resolved = [ref for group in groups for ref in group.refs]  # duplicates gone
     if confirming:
         rows = [[f"{r.provider}:{r.job_id}", r.region or ""] for r in resolved]
         safety.preview(io, f"about to {args.verb} {len(resolved)} jobs:", rows)
@@ -458,7 +471,7 @@ def _status_rows(group: Group) -> list[dict[str, Any]]:
     except CredentialsError:
         raise  # the provider refuses these credentials: no row can say more than the error
     except Exception as exc:
-        states, error = {}, str(exc)
+        states, error = {}, redact(str(exc))
     rows = []
     for ref in group.refs:
         row: dict[str, Any] = {

@@ -1,9 +1,17 @@
-"""Provider and user text, made safe to show on a terminal (DESIGN.md §6)."""
+"""Provider and user text, made safe to show on a terminal (DESIGN.md §6), and URLs made
+safe to write anywhere: a user name, password or query string in an endpoint URL can be a
+credential (`http://user:SECRET@proxy`, `?token=SECRET`), so it never leaves jobctl.
+"""
 
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 from typing import IO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 # Characters that reorder text on a terminal (bidi embeddings, overrides, isolates, marks).
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -24,7 +32,50 @@ def clean(text: object) -> str:
     return "".join(out)
 
 
+REDACTED = "***"
+
+
+def redact_url(url: str) -> str:
+    """`url` with its user-info and its query (and fragment) replaced by `***`.
+
+    Deliberately cruder than a URL parser, so a malformed URL loses its secret too: everything
+    up to the last `@` is user-info (an `@` in a query costs the host, never the secret), and
+    everything from the first `?` or `#` after it is the query.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    at = rest.rfind("@")
+    if at >= 0:
+        rest = f"{REDACTED}@{rest[at + 1 :]}"
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=-1)
+    if cut >= 0:
+        rest = f"{rest[:cut]}?{REDACTED}"
+    return f"{scheme}{sep}{rest}"
+
+
+def redact(text: str) -> str:
+    """Every URL inside `text` (an SDK's error message, a traceback) passed through
+    `redact_url`; also urllib3's "url: /path?query", which names no scheme or host."""
+    url, bare_query = _patterns()
+    text = url.sub(lambda m: redact_url(m.group()), text)
+    return bare_query.sub(lambda m: f"{m.group(1)}?{REDACTED}", text)
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Compiled on first use: the cache module imports this one on every TAB, `re` is slow."""
+    import re
+
+    # A scheme, `://`, and everything up to white space or a quote (botocore's messages and
+    # Python's reprs quote URLs; a quote cannot be part of one).
+    url = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>`]+")
+    # An absolute path at the start of a word, then a query: "with url: /?token=...".
+    bare_query = re.compile(r"(?<![^\s\"'(=:])(/[^\s\"'<>?]*)\?[^\s\"'<>)]*")
+    return url, bare_query
+
+
 def say(stream: IO[str], text: str) -> None:
-    """One line of jobctl's own on stderr (a notice or an error), cleaned and flushed."""
-    stream.write(f"jobctl: {clean(text)}\n")
+    """One line of jobctl's own on stderr (a notice or an error), redacted, cleaned, flushed."""
+    stream.write(f"jobctl: {clean(redact(text))}\n")
     stream.flush()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from jobctl.errors import ConfigError, UsageError
 from jobctl.providers.base import ReasonMode
-from jobctl.sanitize import BIDI
+from jobctl.sanitize import BIDI, redact_url
 
 if TYPE_CHECKING:
     from jobctl.models import JobRef, StopOptions
@@ -93,6 +93,29 @@ def check_provider_options(info: ProviderInfo, options: StopOptions) -> None:
         raise UsageError(msg)
 
 
+def provider_known(name: str) -> bool:
+    from jobctl import providers
+
+    # The built-in names first: finding plug-ins reads every installed package's metadata.
+    return name in providers.BUILTIN or name in providers.names()
+
+
+def did_you_mean(name: str, shape: str) -> str:
+    """ "did you mean [providers.aws-batch]?" for a name close to a provider's; else the list.
+
+    `shape` places a provider name in the text ("{}", "[providers.{}]").
+    """
+    import difflib
+
+    from jobctl import providers
+
+    known = providers.names()
+    close = difflib.get_close_matches(name.lower(), known, n=1)
+    if close:
+        return f"did you mean {shape.format(close[0])}?"
+    return f"known: {', '.join(shape.format(k) for k in known)}"
+
+
 def check_refs(refs: Sequence[JobRef], infos: dict[str, ProviderInfo]) -> None:
     for ref in refs:
         info = infos[ref.provider]
@@ -126,8 +149,17 @@ def check_region(region: str, *, source: str) -> None:
         raise ConfigError(msg)
 
 
-def check_endpoint(url: str, *, source: str) -> None:
-    """http(s)://HOST[:PORT][/PATH], printable, no spaces: nothing is sent anywhere else."""
+# Providers whose SDK takes an endpoint as HOST[:PORT] alone, and what it does with the rest:
+# the Tencent SDK sends user-info as the Host header and as HTTP Basic authorization in place
+# of its request signature, and drops a path or a query without a word.
+_HOST_ONLY = {"tencent": "Tencent signs requests with TENCENTCLOUD_SECRET_ID/KEY"}
+
+
+def check_endpoint(url: str, *, source: str, provider: str | None = None) -> None:
+    """http(s)://HOST[:PORT][/PATH], printable, no spaces: nothing is sent anywhere else.
+
+    The URL is never shown whole: its user-info or query string may be a credential.
+    """
     from urllib.parse import urlsplit
 
     try:
@@ -137,5 +169,17 @@ def check_endpoint(url: str, *, source: str) -> None:
     except ValueError:
         usable = False
     if not usable or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in url):
-        msg = f"{source} {shown(url)} is not an http(s) URL, e.g. http://127.0.0.1:5000"
+        msg = f"{source} {shown(redact_url(url))} is not an http(s) URL, e.g. http://127.0.0.1:5000"
+        raise ConfigError(msg)
+    why = _HOST_ONLY.get(provider or "")
+    if why is None:
+        return
+    if "@" in parts.netloc:
+        msg = f"{source} must not carry a user name or password: {why}"
+        raise ConfigError(msg)
+    if parts.path.strip("/") or parts.query or parts.fragment or url.endswith(("?", "#")):
+        msg = (
+            f"{source} {shown(redact_url(url))} must be http(s)://HOST[:PORT] for {provider}: "
+            "its SDK sends every request to the host's root and would drop the rest"
+        )
         raise ConfigError(msg)

@@ -7,6 +7,9 @@ import threading
 
 import pytest
 
+# A well-formed AWS Batch job id no job has.
+UNKNOWN_JOB = "00000000-0000-4000-8000-000000000000"
+
 
 def audit_lines(tmp_path) -> list[dict]:
     path = tmp_path / "state" / "jobctl" / "audit.jsonl"
@@ -114,7 +117,7 @@ def test_empty_selection_is_exit_0_and_says_so(cli, batch) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("cancel", "-p", "aws-batch", "job-1", "--status", "RUNNABLE"), "not both"),
+        (("cancel", "-p", "aws-batch", UNKNOWN_JOB, "--status", "RUNNABLE"), "not both"),
         (("cancel", "-p", "aws-batch", "--queue", "q"), "--queue only scopes a selection"),
         (
             ("cancel", "-p", "aws-batch", "--status", "DONE", "--yes"),
@@ -158,7 +161,7 @@ def test_wait_timing_out_is_exit_5(cli, batch, tmp_path) -> None:
     batch.stop_delay = 60
     job = batch.add_job("RUNNABLE")
     ran = cli(
-        "cancel", "-p", "aws-batch", "-o", "json", "--wait", "--timeout", "0.6s",
+        "cancel", "-p", "aws-batch", "-o", "json", "--wait", "--timeout", "1s",
         "--poll-interval", "0.2s", job,
     )  # fmt: skip
     assert ran.code == 5
@@ -266,7 +269,7 @@ def test_malformed_config_is_exit_4_naming_file_and_line(
     config = tmp_path / "my.toml"
     config.write_text(text)
     monkeypatch.setenv("JOBCTL_CONFIG", str(config))
-    ran = cli("cancel", "-p", "aws-batch", "job-1")
+    ran = cli("cancel", "-p", "aws-batch", UNKNOWN_JOB)
     assert ran.code == 4
     assert str(config) in ran.stderr
     assert message in ran.stderr
@@ -277,8 +280,10 @@ def test_aws_profile_outranks_the_config_files_profile(cli, tmp_path, monkeypatc
     config.parent.mkdir(parents=True)
     config.write_text('[providers.aws-batch]\nprofile = "from-file"\n')
     monkeypatch.setenv("AWS_PROFILE", "from-env")
-    ran = cli("status", "-p", "aws-batch", "--region", "us-east-1", "job-1")
+    ran = cli("status", "-p", "aws-batch", "--region", "us-east-1", UNKNOWN_JOB)
     assert ran.code == 4
     assert "AWS profile 'from-env' not found" in ran.stderr
-    flag = cli("status", "-p", "aws-batch", "--region", "us-east-1", "--profile", "flag", "job-1")
+    flag = cli(
+        "status", "-p", "aws-batch", "--region", "us-east-1", "--profile", "flag", UNKNOWN_JOB
+    )
     assert "AWS profile 'flag' not found" in flag.stderr

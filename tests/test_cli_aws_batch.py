@@ -8,6 +8,8 @@ import time
 import pytest
 
 BASE = ("-p", "aws-batch", "-o", "json")
+# A well-formed job id no job has.
+UNKNOWN_JOB = "00000000-0000-4000-8000-000000000000"
 
 
 def test_cancel_runnable_job_ends_failed_with_the_reason(cli, batch) -> None:
@@ -89,14 +91,14 @@ def test_mixed_batch_is_partial_exit_3(cli, batch) -> None:
 
 def test_not_found_fails_unless_ignored(cli, batch) -> None:
     job = batch.add_job("RUNNABLE")
-    ran = cli("cancel", *BASE, job, "no-such-job")
+    ran = cli("cancel", *BASE, job, UNKNOWN_JOB)
     assert ran.code == 3
-    assert ran.by_job()["no-such-job"]["outcome"] == "not-found"
+    assert ran.by_job()[UNKNOWN_JOB]["outcome"] == "not-found"
     other = batch.add_job("RUNNABLE")
-    ran = cli("cancel", *BASE, other, "no-such-job", "--ignore-not-found")
+    ran = cli("cancel", *BASE, other, UNKNOWN_JOB, "--ignore-not-found")
     assert ran.code == 0
-    assert ran.by_job()["no-such-job"]["outcome"] == "not-found"
-    only_missing = cli("cancel", *BASE, "no-such-job")
+    assert ran.by_job()[UNKNOWN_JOB]["outcome"] == "not-found"
+    only_missing = cli("cancel", *BASE, UNKNOWN_JOB)
     assert only_missing.code == 1
 
 
@@ -204,12 +206,12 @@ def test_table_output(cli, batch) -> None:
 
 def test_status_shows_state_and_phase(cli, batch) -> None:
     a, b = batch.add_job("RUNNABLE", name="etl"), batch.add_job("RUNNING")
-    ran = cli("status", "-p", "aws-batch", "-o", "json", a, b, "missing-1")
+    ran = cli("status", "-p", "aws-batch", "-o", "json", a, b, UNKNOWN_JOB)
     assert ran.code == 3
     rows = {r["job_id"]: r for r in ran.json()["results"]}
     assert (rows[a]["state"], rows[a]["phase"], rows[a]["name"]) == ("RUNNABLE", "queued", "etl")
     assert rows[b]["phase"] == "running"
-    assert rows["missing-1"]["phase"] == "not-found"
+    assert rows[UNKNOWN_JOB]["phase"] == "not-found"
 
 
 def test_many_jobs_use_concurrency_and_all_get_outcomes(cli, batch) -> None:

@@ -11,6 +11,9 @@ import pytest
 
 from jobctl.errors import ExitCode
 
+# A well-formed AWS Batch job id no job has.
+JOB = "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1"
+
 
 def test_exit_code_table_is_pinned() -> None:
     assert {c.name: int(c) for c in ExitCode} == {
@@ -46,31 +49,31 @@ def test_help_documents_exit_codes(cli) -> None:
         ),
         (("cancel", "-p", "gcp", "j"), "unknown provider 'gcp': choose one of aws-batch"),
         (
-            ("cancel", "-p", "aws-batch", "j", "--reason-code", "oops"),
+            ("cancel", "-p", "aws-batch", JOB, "--reason-code", "oops"),
             "--reason-code 'oops' is not valid",
         ),
         (
-            ("cancel", "-p", "aws-batch", "j", "-r", "a\tb"),
+            ("cancel", "-p", "aws-batch", JOB, "-r", "a\tb"),
             "--reason must be printable single-line",
         ),
-        (("cancel", "-p", "aws-batch", "j", "-r", "x" * 1025), "takes at most 1024 in reason"),
+        (("cancel", "-p", "aws-batch", JOB, "-r", "x" * 1025), "takes at most 1024 in reason"),
         (
-            ("cancel", "-p", "aws-batch", "j", "--reason-code", "C" * 20, "-r", "x" * 1010),
+            ("cancel", "-p", "aws-batch", JOB, "--reason-code", "C" * 20, "-r", "x" * 1010),
             "1032 characters with the reason code folded in",
         ),
-        (("cancel", "-p", "aws-batch", "j", "-r", "  "), "--reason must not be empty"),
+        (("cancel", "-p", "aws-batch", JOB, "-r", "  "), "--reason must not be empty"),
         (("cancel", "-p", "aws-batch", "white space"), "is not a valid aws-batch job id"),
         (("cancel", "-p", "aws-batch", ""), "empty job id"),
         (
-            ("cancel", "-p", "aws-batch", "j", "--thing", "t1"),
+            ("cancel", "-p", "aws-batch", JOB, "--thing", "t1"),
             "--thing applies to aws-iot jobs only",
         ),
         (
-            ("cancel", "-p", "aws-batch", "j", "--timeout", "soon"),
+            ("cancel", "-p", "aws-batch", JOB, "--timeout", "soon"),
             "--timeout 'soon' is not a duration",
         ),
-        (("cancel", "-p", "aws-batch", "j", "--bogus"), "No such option: --bogus"),
-        (("cancel", "-p", "aws-batch", "j", "-o", "xml"), "'xml' is not one of"),
+        (("cancel", "-p", "aws-batch", JOB, "--bogus"), "No such option: --bogus"),
+        (("cancel", "-p", "aws-batch", JOB, "-o", "xml"), "'xml' is not one of"),
         (("frobnicate",), "No such command 'frobnicate'"),
     ],
 )
@@ -88,20 +91,20 @@ def test_usage_errors_exit_2_with_one_line_and_send_nothing(cli, proxy, args, me
 def test_no_region_is_exit_4_with_the_fix(cli, monkeypatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATEST")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-    ran = cli("cancel", "-p", "aws-batch", "job-1")
+    ran = cli("cancel", "-p", "aws-batch", JOB)
     assert ran.code == 4
     assert "no AWS region: pass --region, set AWS_REGION" in ran.stderr
     assert ran.stdout == ""
 
 
 def test_no_credentials_is_exit_4_with_the_fix(cli) -> None:
-    ran = cli("cancel", "-p", "aws-batch", "--region", "us-east-1", "job-1")
+    ran = cli("cancel", "-p", "aws-batch", "--region", "us-east-1", JOB)
     assert ran.code == 4
     assert "no AWS credentials: set AWS_ACCESS_KEY_ID" in ran.stderr
 
 
 def test_unknown_profile_is_exit_4(cli) -> None:
-    ran = cli("cancel", "-p", "aws-batch", "--profile", "nope", "job-1")
+    ran = cli("cancel", "-p", "aws-batch", "--profile", "nope", JOB)
     assert ran.code == 4
     assert "AWS profile 'nope' not found" in ran.stderr
 
@@ -116,9 +119,8 @@ def test_aws_region_is_honoured(cli, batch, monkeypatch) -> None:
 
 
 def test_server_down_every_job_failed_exit_1(cli, aws_env, monkeypatch) -> None:
-    ran = cli(
-        "cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", "http://127.0.0.1:9", "a", "b"
-    )
+    down = ("--endpoint-url", "http://127.0.0.1:9")
+    ran = cli("cancel", "-p", "aws-batch", "-o", "json", *down, JOB, JOB.replace("1", "2"))
     assert ran.code == 1
     results = ran.json()["results"]
     assert [r["outcome"] for r in results] == ["failed", "failed"]

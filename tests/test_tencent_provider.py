@@ -160,7 +160,7 @@ def test_wait_turns_stopping_into_terminated(cli, tencent) -> None:
 def test_wait_times_out_with_exit_5(cli, tencent) -> None:
     tencent.terminate_delay = 30.0
     job = add(tencent, "RUNNING")
-    ran = cli("terminate", *BASE, "--wait", "--poll-interval", "0.1s", "--timeout", "0.5s", job)
+    ran = cli("terminate", *BASE, "--wait", "--poll-interval", "0.1s", "--timeout", "1s", job)
     assert ran.code == 5
     assert ran.by_job()[job]["outcome"] == "stopping"
 

@@ -41,10 +41,25 @@ def directory() -> str:
     return os.path.join(base, "jobctl", "completion")
 
 
+def _header(scope: Scope) -> str:
+    """The scope as the file records it: an endpoint's user-info and query may be credentials,
+    so they are written as `***` and a tag (a short hash), which keeps two endpoints that
+    differ only there in files of their own."""
+    from jobctl.sanitize import redact_url
+
+    name, region, profile, endpoint = scope
+    if endpoint is not None and redact_url(endpoint) != endpoint:
+        import hashlib
+
+        tag = hashlib.sha256(endpoint.encode()).hexdigest()[:8]
+        endpoint = f"{redact_url(endpoint)} {tag}"
+    return _line((name, region, profile, endpoint))
+
+
 def path_for(scope: Scope) -> str:
     import zlib
 
-    digest = zlib.crc32(_line(scope).encode())
+    digest = zlib.crc32(_header(scope).encode())
     label = "-".join("".join(c if c.isalnum() else "_" for c in p or "default") for p in scope[:2])
     return os.path.join(directory(), f"{label}-{digest:08x}.txt")
 
@@ -66,7 +81,7 @@ def _entries(scope: Scope, now: float) -> Entries:
     except (OSError, ValueError):
         return {}
     # The file name is a hash: make sure this is the scope's own file.
-    if lines[:2] != [_HEADER, _line(scope)]:
+    if lines[:2] != [_HEADER, _header(scope)]:
         return {}
     entries: Entries = {}
     for line in lines[2:]:
@@ -100,7 +115,7 @@ def store(scope: Scope, rows: Iterable[Seen], *, now: float | None = None) -> No
         _, old_name, old_queue, _ = entries.get(job_id, (state, None, None, now))
         entries[job_id] = (state, name or old_name, queue or old_queue, now)
     newest = sorted(entries.items(), key=lambda item: item[1][3], reverse=True)[:MAX_ROWS]
-    lines = [_HEADER, _line(scope)]
+    lines = [_HEADER, _header(scope)]
     lines += [f"{_line((i, s, n, q))}\t{seen!r}" for i, (s, n, q, seen) in newest]
     _write(path_for(scope), "\n".join(lines) + "\n")
 

@@ -24,6 +24,7 @@ from jobctl.errors import (
     NotFoundError,
     ProviderError,
 )
+from jobctl.sanitize import redact
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ def translate(exc: Exception) -> ProviderError:
     """botocore's exceptions as jobctl's, most specific first."""
     if isinstance(exc, botocore.exceptions.ClientError):
         code = error_code(exc)
-        message = str(exc.response.get("Error", {}).get("Message") or exc)
+        message = redact(str(exc.response.get("Error", {}).get("Message") or exc))
         request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
         if code in NOT_FOUND_CODES:
             return NotFoundError(message, code=code, request_id=request_id)
@@ -201,8 +202,9 @@ def translate(exc: Exception) -> ProviderError:
         # stop request that meets it is that job's failure, never a lost job.
         fix = "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or pass --profile"
         return CredentialsRejected("no AWS credentials", fix, code=type(exc).__name__)
-    # EndpointConnectionError, ReadTimeoutError, ConnectTimeoutError, and the rest.
-    return ProviderError(str(exc), code=type(exc).__name__)
+    # EndpointConnectionError, ReadTimeoutError, ConnectTimeoutError, and the rest: their
+    # messages quote the request's URL, user-info and query string included.
+    return ProviderError(redact(str(exc)), code=type(exc).__name__)
 
 
 def _rejected(code: str, message: str, operation: str) -> tuple[str, str] | None:

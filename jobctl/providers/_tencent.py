@@ -34,6 +34,7 @@ from jobctl.errors import (
     NotFoundError,
     ProviderError,
 )
+from jobctl.sanitize import redact, redact_url
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
@@ -102,9 +103,12 @@ def endpoint_profile(endpoint_url: str | None, read_timeout: float) -> HttpProfi
     if not endpoint_url:
         return HttpProfile(reqTimeout=read_timeout)
     parts = urlsplit(endpoint_url if "//" in endpoint_url else f"https://{endpoint_url}")
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+    # The runner has refused these already, naming where the URL came from; TAB's own lookup
+    # comes straight here. User-info would go out as Basic authorization, in the clear.
+    rest = parts.path.strip("/") or parts.query or parts.fragment or "@" in parts.netloc
+    if parts.scheme not in ("http", "https") or not parts.hostname or rest:
         msg = (
-            f"--endpoint-url {shown(endpoint_url)} is not usable for tencent: "
+            f"--endpoint-url {shown(redact_url(endpoint_url))} is not usable for tencent: "
             "give http(s)://HOST[:PORT], e.g. http://127.0.0.1:8080 for the sandbox"
         )
         raise ConfigError(msg)
@@ -138,7 +142,7 @@ def is_throttled(code: str) -> bool:
 
 def translate(exc: TencentCloudSDKException) -> ProviderError:
     code = str(exc.code or "TencentCloudSDKException")
-    message = str(exc.message or exc)
+    message = redact(str(exc.message or exc))
     request_id = str(exc.requestId) if exc.requestId else None
     if code.startswith("ResourceNotFound"):
         return NotFoundError(message, code=code, request_id=request_id)

@@ -43,8 +43,11 @@ INFO = ProviderInfo(
     },
     success_states=frozenset({"SUCCEEDED"}),
     # UUIDs, array children (uuid:N) and multi-node nodes (uuid#N).
-    job_id_pattern=re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:#-]{0,254}"),
-    job_id_hint="an AWS Batch job id such as 1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1",
+    job_id_pattern=re.compile(
+        r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+        r"(?:[:#][0-9]{1,5})?"
+    ),
+    job_id_hint="a UUID such as 1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N or #N",
     reason_mode=ReasonMode.FIELD,
     reason_code_mode=ReasonMode.PREFIX,
     reason_limit=1024,

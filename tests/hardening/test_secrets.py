@@ -21,6 +21,10 @@ AWS_TOKEN = "SENTINELawsSessionToken0000000000000000000"
 TENCENT_ID = "AKIDsentinel0000"
 TENCENT_KEY = "SENTINELtencentSecretKey00000000"
 SECRETS = (AWS_SECRET, AWS_TOKEN, TENCENT_KEY)
+# Credentials a proxy in front of the provider may ask for, in an endpoint URL.
+ENDPOINT_PASSWORD = "SENTINELendpointPassword0000"
+ENDPOINT_TOKEN = "SENTINELendpointToken0000"
+BATCH_JOB = "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1"
 # What signing leaves in a request, never in jobctl's output.
 SIGNING = ("Authorization", "Signature=", "Credential=", "TC3-HMAC-SHA256", "X-Amz-Security")
 
@@ -164,7 +168,7 @@ def test_unexpected_error_in_a_real_process(tmp_path: Path) -> None:
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     for debug in ((), ("--debug",)):
-        argv = ["status", "-p", "aws-batch", "--region", "us-east-1", "j1", *debug]
+        argv = ["status", "-p", "aws-batch", "--region", "us-east-1", BATCH_JOB, *debug]
         done = subprocess.run(
             [sys.executable, "-c", code, *argv],
             capture_output=True,
@@ -183,3 +187,150 @@ def test_unexpected_error_in_a_real_process(tmp_path: Path) -> None:
                 "(rerun with --debug for details)"
             ]
     TALLY.secret_scans += 2
+
+
+def secret_url(host_port: str) -> str:
+    return f"http://jobctl:{ENDPOINT_PASSWORD}@{host_port}/?token={ENDPOINT_TOKEN}"
+
+
+def assert_no_endpoint_secret(text: str, where: str) -> None:
+    for secret in (ENDPOINT_PASSWORD, ENDPOINT_TOKEN):
+        assert secret not in text, f"an endpoint secret in {where}: {text[:400]}"
+
+
+def scan_for_endpoint_secrets(root: Path, *, skip: Path | None = None) -> list[Path]:
+    """Every file jobctl wrote under tmp_path (cache, state, audit); the files scanned."""
+    scanned = [p for p in root.rglob("*") if p.is_file() and p != skip]
+    for path in scanned:
+        assert_no_endpoint_secret(path.read_bytes().decode("utf-8", "replace"), str(path))
+    return scanned
+
+
+@pytest.mark.parametrize("source", ["--endpoint-url", "AWS_ENDPOINT_URL"])
+def test_an_aws_endpoints_secrets_are_never_written(
+    cli, aws_env, source: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing listens on 127.0.0.1:9: every run fails, and every failure quotes the URL."""
+    url = secret_url("127.0.0.1:9")
+    flag: tuple[str, ...] = ("--endpoint-url", url)
+    if source == "AWS_ENDPOINT_URL":
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        flag = ()
+    runs = [
+        cli("cancel", "-p", "aws-batch", *flag, "-o", "json", "--debug", BATCH_JOB),
+        cli("terminate", "-p", "aws-batch", *flag, "-o", "table", BATCH_JOB),
+        cli("status", "-p", "aws-iot", *flag, "-o", "ndjson", "--debug", "nightly-update"),
+        cli("list", "-p", "aws-batch", *flag, "--all", "--debug"),
+    ]
+    assert [r.code for r in runs] == [1, 1, 1, 1], [r.stderr for r in runs]
+    assert "Could not connect to the endpoint URL" in runs[0].stdout
+    assert "http://***@127.0.0.1:9/v1/describejobs?***" in runs[0].stdout
+    # An unexpected error whose message, and traceback, quote the URL.
+    import boto3
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"wires crossed at {url}")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(boto3.Session, "client", boom)
+        runs.append(cli("status", "-p", "aws-batch", *flag, BATCH_JOB))
+        runs.append(cli("status", "-p", "aws-batch", *flag, "--debug", BATCH_JOB))
+    assert runs[-2].stderr == (
+        "jobctl: unexpected error: RuntimeError: wires crossed at http://***@127.0.0.1:9/?*** "
+        "(rerun with --debug for details)\n"
+    )
+    assert "Traceback" in runs[-1].stderr
+    for number, ran in enumerate(runs):
+        assert_no_endpoint_secret(ran.stdout, f"stdout of run {number}")
+        assert_no_endpoint_secret(ran.stderr, f"stderr of run {number}")
+    written = scan_for_endpoint_secrets(clean_env)
+    assert any("completion" in p.parts for p in written)  # the cache file was scanned
+
+
+def test_a_failed_stop_keeps_the_endpoints_secrets_out_of_the_audit_log(
+    cli, batch, aws_env, clean_env: Path
+) -> None:
+    from tests.support.faults import Fault, Rule
+
+    job = batch.add_job("RUNNABLE")
+    # The lookup goes through; the CancelJob connection is dropped, every try.
+    proxy = Proxy(aws_env.url, rules=[Rule(Fault.DROP, actions=frozenset({"canceljob"}))])
+    proxy.start()
+    try:
+        url = secret_url(proxy.url.removeprefix("http://"))
+        ran = cli("cancel", "-p", "aws-batch", "--endpoint-url", url, "-o", "json", job)
+    finally:
+        proxy.stop()
+    assert ran.code == 1, ran.stderr
+    assert "canceljob" in proxy.operations()
+    (result,) = ran.json()["results"]
+    assert result["outcome"] == "failed"
+    assert 'endpoint URL: "http://***@127.0.0.1:' in result["message"]
+    audit = (clean_env / "state" / "jobctl" / "audit.jsonl").read_text()
+    assert '"outcome": "failed"' in audit
+    assert_no_endpoint_secret(ran.stdout + ran.stderr, "the run's output")
+    scan_for_endpoint_secrets(clean_env)
+
+
+@pytest.mark.parametrize("secret_in", ["user-info", "query"])
+@pytest.mark.parametrize("source", ["--endpoint-url", "TENCENTCLOUD_ENDPOINT_URL", "config"])
+def test_a_tencent_endpoint_with_a_secret_is_refused_before_any_request(
+    cli, tencent, secret_in: str, source: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = Proxy(tencent.url).start()
+    host = proxy.url.removeprefix("http://")
+    url = {
+        "user-info": f"http://jobctl:{ENDPOINT_PASSWORD}@{host}",
+        "query": f"http://{host}/?token={ENDPOINT_TOKEN}",
+    }[secret_in]
+    flag: tuple[str, ...] = ()
+    config = clean_env / "config" / "jobctl" / "config.toml"
+    named = source
+    if source == "--endpoint-url":
+        flag = ("--endpoint-url", url)
+    elif source == "TENCENTCLOUD_ENDPOINT_URL":
+        monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL", url)
+    else:
+        monkeypatch.delenv("TENCENTCLOUD_ENDPOINT_URL")
+        config.parent.mkdir(parents=True)
+        config.write_text(f'[providers.tencent]\nendpoint_url = "{url}"\n')
+        named = f"{config}:2: endpoint_url in [providers.tencent]"
+    try:
+        ran = cli("terminate", "-p", "tencent", *flag, "--debug", "job-abcdefgh")
+    finally:
+        proxy.stop()
+    assert ran.code == 4
+    assert ran.stdout == ""
+    if secret_in == "user-info":
+        assert ran.stderr == (
+            f"jobctl: {named} must not carry a user name or password: "
+            "Tencent signs requests with TENCENTCLOUD_SECRET_ID/KEY\n"
+        )
+    else:
+        assert ran.stderr == (
+            f"jobctl: {named} 'http://{host}/?***' must be http(s)://HOST[:PORT] for tencent: "
+            "its SDK sends every request to the host's root and would drop the rest\n"
+        )
+    assert proxy.seen == []
+    scan_for_endpoint_secrets(clean_env, skip=config)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("http://u:pw@h:1/p?t=x#f", "http://***@h:1/p?***"),
+        # Malformed URLs lose their secret too: a '/' or '?' in a password, no scheme.
+        ("http://u:p/w@h:1/", "http://***@h:1/"),
+        ("http://u:p?w@h:1/", "http://***@h:1/"),
+        ("https://h/p", "https://h/p"),
+        ('connect to "https://u:pw@h/v1/x?t=y": no', 'connect to "https://***@h/v1/x?***": no'),
+        ("with url: /?token=x (Caused by", "with url: /?*** (Caused by"),
+        ("did you mean [providers.aws-batch]?", "did you mean [providers.aws-batch]?"),
+    ],
+)  # fmt: skip
+def test_redaction_keeps_the_host_and_drops_what_may_be_a_credential(text: str, shown: str) -> None:
+    from jobctl.sanitize import redact, redact_url
+
+    assert redact(text) == shown
+    # What check_endpoint shows of a URL it refuses, with or without a scheme.
+    assert redact_url("u:pw@h:1") == "***@h:1"
