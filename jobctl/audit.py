@@ -1,8 +1,14 @@
-"""The audit log (DESIGN.md §4): one JSON line per job a stop request was sent for.
+"""The audit log: one JSON line per stop answer as it arrives, and one per final outcome.
 
-Each line is written, in one `write` to a file opened with O_APPEND under an exclusive lock,
-as soon as the provider has answered, so two jobctl processes never interleave a line and a
-crash loses nothing already sent. Failing to write is a warning, never a lost stop.
+Every job a stop request was sent for gets an `answer` record when the provider answers (from
+the thread that got the answer), and a `final` record with the outcome the user was told, after
+verification and after --wait. A request sent but never answered, when jobctl leaves, gets an
+`unanswered` record. So a crash loses at most the requests in flight, and the log's last line
+for a job is the truth.
+
+Each line is written in one `write` to a file opened with O_APPEND under an exclusive lock,
+so two jobctl processes never interleave a line. Failing to write is a warning, never a lost
+stop.
 """
 
 from __future__ import annotations
@@ -16,10 +22,14 @@ import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from jobctl.models import Result, StopOptions
+
+# answer: a stop request's answer as it arrived; final: the outcome the user was told;
+# unanswered: sent, and no answer when jobctl left.
+Kind = Literal["answer", "final", "unanswered"]
 
 
 def default_path() -> Path:
@@ -46,9 +56,10 @@ class AuditLog:
         self._warned = False
         self.written = 0
 
-    def record(self, result: Result, options: StopOptions) -> None:
+    def record(self, result: Result, options: StopOptions, *, kind: Kind) -> None:
         entry: dict[str, Any] = {
             "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "record": kind,
             "user": self.user,
             "host": self.host,
             "provider": result.provider,

@@ -13,7 +13,7 @@ from typing import IO, Any, BinaryIO
 
 from jobctl import config as cfg
 from jobctl import providers, refs, safety, selection, validate
-from jobctl.audit import AuditLog, default_path, user_and_host
+from jobctl.audit import AuditLog, Kind, default_path, user_and_host
 from jobctl.engine import Engine, Group, Hooks, RunSettings, Summary, exit_code_for, summarize
 from jobctl.errors import UsageError
 from jobctl.models import JobRef, JobState, Result, Selection, StopOptions, Verb
@@ -376,13 +376,25 @@ def _run(
     def sent(result: Result) -> None:
         view.seen(result)
         if audit is not None:
-            audit.record(result, options)
+            audit.record(result, options, kind="answer")
+
+    def audited(kind: Kind) -> Callable[[Result], None]:
+        if audit is None:
+            return lambda result: None
+        return lambda result: audit.record(result, options, kind=kind)
 
     def decided(result: Result) -> None:
         view.seen(result)
         renderer.row(result.as_dict())
 
-    hooks = Hooks(on_result=decided, on_sent=sent, on_update=view.seen, on_notice=notice)
+    hooks = Hooks(
+        on_result=decided,
+        on_sent=sent,
+        on_final=audited("final"),
+        on_unanswered=audited("unanswered"),
+        on_update=view.seen,
+        on_notice=notice,
+    )
     settings = RunSettings(
         dry_run=args.dry_run,
         ignore_not_found=args.ignore_not_found,
