@@ -14,6 +14,7 @@ from typing import IO, Any, BinaryIO
 from jobctl import config as cfg
 from jobctl import providers, refs, safety, selection, validate
 from jobctl.audit import AuditLog, Kind, default_path, user_and_host
+from jobctl.audit import time_limit as audit_time_limit
 from jobctl.engine import Engine, Group, Hooks, RunSettings, Summary, exit_code_for, summarize
 from jobctl.errors import UsageError
 from jobctl.models import JobRef, JobState, Result, Selection, StopOptions, Verb
@@ -364,7 +365,9 @@ def _stop_columns(fmt: str) -> tuple[str, ...]:
 def _run(
     args: StopArgs, options: StopOptions, groups: list[Group], renderer: Renderer, fmt: str, io: Io
 ) -> int:
-    audit = None if args.no_audit or args.dry_run else AuditLog(default_path(), warn=io.notice)
+    audit = None
+    if not (args.no_audit or args.dry_run):
+        audit = AuditLog(default_path(), warn=io.notice, limit=audit_time_limit())
     total = sum(len(g.refs) for g in groups)
     view = LiveView(
         total,
@@ -403,11 +406,21 @@ def _run(
         poll_interval=args.poll_interval,
     )
     engine = Engine(groups, options, settings, hooks)
-    with (
-        safety.interruptible(hooks.stop, notice=io.notice, on_second=engine.flush_unreported),
-        view,
-    ):
-        results = engine.run()
+
+    def leave() -> None:
+        # A second signal: record what was sent, waiting on no lock and no file.
+        if audit is not None:
+            audit.hurry()
+        engine.flush_unreported(wait=False)
+        if audit is not None:
+            audit.abandon()
+
+    with safety.interruptible(hooks.stop, notice=io.notice, on_second=leave), view:
+        try:
+            results = engine.run()
+        finally:
+            if audit is not None:
+                audit.close()
     summary = summarize(
         results, ignore_not_found=args.ignore_not_found, interrupted=hooks.stop.is_set()
     )

@@ -11,6 +11,7 @@ import fcntl
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -185,3 +186,98 @@ def test_tencent_answer_line_is_there_before_the_wait_ends(cli, tencent, tmp_pat
         ("answer", "stopping"),
         ("final", "terminated"),
     ]
+
+
+# -- item 3: a blocked log is a warning, never a hang ----------------------------------------
+
+
+def test_a_fifo_with_no_reader_is_a_warning_and_the_stops_go_on(
+    batch, proxy, tmp_path, monkeypatch
+) -> None:
+    fifo = tmp_path / "audit.fifo"
+    os.mkfifo(fifo)
+    monkeypatch.setenv("JOBCTL_AUDIT_LOG", str(fifo))
+    queued = [batch.add_job("RUNNABLE") for _ in range(3)]
+    running = batch.add_job("RUNNING")
+    done = run(
+        "cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "-o", "json", *queued, running
+    )
+    assert done.returncode == 3, done.stderr  # what the results earn: one refused
+    outcomes = {r["job_id"]: r["outcome"] for r in json.loads(done.stdout)["results"]}
+    assert outcomes == {**dict.fromkeys(queued, "cancelled"), running: "refused"}
+    assert sorted(proxy.stopped()) == sorted(queued)
+    assert f"audit log {fifo}: not a regular file" in done.stderr
+    assert "6 audit records could not be written" in done.stderr
+    kept = kept_aside(fifo)
+    assert sorted(r["job"] for r in kept if r["record"] == "final") == sorted(queued)
+
+
+def test_a_log_locked_by_another_holder_is_a_warning_and_the_stops_go_on(
+    batch, proxy, held_lock, monkeypatch
+) -> None:
+    monkeypatch.setenv("JOBCTL_AUDIT_TIMEOUT", "0.3s")
+    jobs = [batch.add_job("RUNNABLE") for _ in range(5)]
+    done = run("cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "-o", "json", *jobs)
+    assert done.returncode == 0, done.stderr
+    assert {r["outcome"] for r in json.loads(done.stdout)["results"]} == {"cancelled"}
+    assert sorted(proxy.stopped()) == sorted(jobs)
+    assert "locked by another process" in done.stderr
+    assert held_lock.read_text() == ""
+    kept = kept_aside(held_lock)
+    assert sorted((r["job"], r["record"]) for r in kept) == sorted(
+        [(job, "answer") for job in jobs] + [(job, "final") for job in jobs]
+    )
+
+
+def test_two_sigints_while_the_log_is_locked_leave_with_130(
+    batch, proxy, held_lock, monkeypatch, start
+) -> None:
+    # jobctl would wait for the lock far longer than the guard: only leaving at once passes.
+    monkeypatch.setenv("JOBCTL_AUDIT_TIMEOUT", "1h")
+    jobs = [batch.add_job("RUNNABLE") for _ in range(4)]
+    process = start(
+        "cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "--yes", "-o", "json",
+        "--concurrency", "1", *jobs,
+    )  # fmt: skip
+    assert process.stderr is not None
+    wait_for(lambda: len(proxy.stopped()) >= 1, "the run never sent a stop")
+    process.send_signal(signal.SIGINT)
+    read_until(process.stderr.fileno(), b"interrupted")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=GUARD)
+    assert process.returncode == 130, err
+    assert b"Traceback" not in err
+    assert b"kept in" in err
+    taken = set(proxy.stopped())
+    assert {r["job"] for r in kept_aside(held_lock)} == taken
+
+
+def test_records_kept_while_the_log_is_locked_are_written_once_it_is_free(tmp_path) -> None:
+    from jobctl.audit import AuditLog
+    from jobctl.models import Outcome, Result, StopOptions, Verb
+
+    warnings: list[str] = []
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, warn=warnings.append, limit=0.05)
+    options = StopOptions(verb=Verb.CANCEL, reason="drain")
+
+    def result(job: str) -> Result:
+        return Result("aws-batch", "us-east-1", job, "cancel", Outcome.STOPPING)
+
+    holder = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    log.record(result("a"), options, kind="answer")
+    log.record(result("b"), options, kind="answer")
+    assert path.read_text() == ""
+    assert len(warnings) == 1
+    assert "locked by another process" in warnings[0]
+    os.close(holder)
+    log.record(result("c"), options, kind="answer")
+    log.close()
+    assert [(r["job"], r["record"]) for r in records(path)] == [
+        ("a", "answer"),
+        ("b", "answer"),
+        ("c", "answer"),
+    ]
+    assert len(warnings) == 1
+    assert list(tmp_path.glob("audit.jsonl.unwritten-*")) == []
