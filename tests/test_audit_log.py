@@ -140,6 +140,33 @@ def test_kill_9_loses_at_most_the_requests_in_flight(batch, proxy, tmp_path, sta
     assert len(taken - logged) <= 8  # --concurrency: at most the requests in flight
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_act_as_ctrl_c(batch, proxy, tmp_path, start, signum) -> None:
+    jobs = [batch.add_job("RUNNABLE") for _ in range(40)]
+    process = start(
+        "cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "--yes", "-o", "json",
+        "--rate", "5", "--concurrency", "1", *jobs,
+    )  # fmt: skip
+    wait_for(lambda: len(stops_sent(proxy)) >= 3, "the run never started sending")
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=GUARD)
+    assert process.returncode == 130, err
+    assert b"interrupted" in err
+    assert b"Traceback" not in err
+    results = json.loads(out)["results"]
+    assert [r["job_id"] for r in results] == jobs
+    sent = set(stops_sent(proxy))
+    told = {r["job_id"]: r["outcome"] for r in results}
+    assert {job for job, outcome in told.items() if outcome != "skipped"} == sent
+    assert 3 <= len(sent) < 40
+    lines = records(audit_path(tmp_path))
+    answers = {line["job"]: line["outcome"] for line in lines if line.get("record") == "answer"}
+    finals = {line["job"]: line["outcome"] for line in lines if line.get("record") == "final"}
+    assert answers == dict.fromkeys(sent, "stopping")
+    assert finals == {job: told[job] for job in sent}
+    assert set(finals.values()) == {"cancelled"}
+
+
 def test_a_wait_run_ends_the_log_with_the_outcome_the_user_was_told(cli, batch, tmp_path) -> None:
     batch.stop_delay = 0.6
     jobs = [batch.add_job("RUNNABLE") for _ in range(3)]
