@@ -28,6 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -133,10 +134,12 @@ class AuditLog:
         The writer lock, when taken, is never given back: the process ends right after.
         """
         self._leaving = True
-        if self._writer.acquire(blocking=False) and self._pending:
+        lines = list(self._pending)
+        if lines and self._writer.acquire(blocking=False):
             try:
-                self._append(b"".join(self._pending), wait=False)
-                self._pending.clear()
+                self._append(b"".join(lines), wait=False)
+                for _ in lines:
+                    self._pending.popleft()
             except Unwritable as exc:
                 self._why = str(exc)
         self._keep_aside()
@@ -176,7 +179,8 @@ class AuditLog:
         except OSError as exc:
             raise Unwritable(exc.strerror or str(exc)) from exc
         finally:
-            os.close(fd)
+            with suppress(OSError):
+                os.close(fd)
 
     def _open(self) -> int:
         try:
@@ -194,9 +198,16 @@ class AuditLog:
             if exc.errno == errno.ENXIO:  # a FIFO with no reader, created since the check
                 raise Unwritable("not a regular file") from exc
             raise Unwritable(exc.strerror or str(exc)) from exc
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise Unwritable("not a regular file")
+        try:
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except OSError as exc:
+            regular, why = False, exc.strerror or str(exc)
+        else:
+            why = "not a regular file"
+        if not regular:
+            with suppress(OSError):
+                os.close(fd)
+            raise Unwritable(why)
         return fd
 
     def _lock(self, fd: int, *, wait: bool) -> None:
