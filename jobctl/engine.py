@@ -57,8 +57,13 @@ class Hooks:
     """Where the engine reports as it goes: results as decided, stop requests as answered."""
 
     on_result: Callable[[Result], None] = lambda result: None
-    # Once per stop request answered, with the outcome as first known: the audit log's feed.
+    # The audit log's feed. on_sent: once per stop request, from the thread that got its
+    # answer, with the outcome as first known. on_final: once per job a stop request was sent
+    # for, with the outcome the user was told (after verification and --wait).
+    # on_unanswered: requests sent and never answered, when the engine ends or is left.
     on_sent: Callable[[Result], None] = lambda result: None
+    on_final: Callable[[Result], None] = lambda result: None
+    on_unanswered: Callable[[Result], None] = lambda result: None
     # A job still stopping changed state while --wait polled (for a live view).
     on_update: Callable[[Result], None] = lambda result: None
     on_notice: Callable[[str], None] = lambda text: None
@@ -169,8 +174,10 @@ class Engine:
         self.settings = settings
         self.hooks = hooks or Hooks()
         self._results: dict[tuple[int, JobRef], Result] = {}
-        # Accepted stop requests not yet reported through on_sent (verification pending).
+        # Stop requests sent and not yet answered.
         self._unreported: dict[tuple[int, JobRef], Result] = {}
+        # Stop requests answered: each gets a final record once its job is decided.
+        self._answered: set[tuple[int, JobRef]] = set()
         self._lock = threading.Lock()
 
     # -- the pipeline ----------------------------------------------------------------------
@@ -181,16 +188,21 @@ class Engine:
         finally:
             self.flush_unreported()
 
-    def flush_unreported(self) -> None:
-        """Report stop requests sent but not yet reported: unanswered or unverified.
+    def flush_unreported(self, *, wait: bool = True) -> None:
+        """Report stop requests sent and never answered.
 
-        Runs when the engine ends by any path, and from a second Ctrl-C before leaving at once,
+        Runs when the engine ends by any path, and from a second Ctrl-C before leaving at once
+        (`wait=False`: a signal handler never waits on a lock, so it takes what it finds),
         so every request that left the machine reaches the audit log.
         """
-        with self._lock:
+        locked = self._lock.acquire(blocking=wait)
+        try:
             pending, self._unreported = list(self._unreported.values()), {}
+        finally:
+            if locked:
+                self._lock.release()
         for result in pending:
-            self.hooks.on_sent(result)
+            self.hooks.on_unanswered(result)
 
     def _run(self) -> list[Result]:
         planned: list[tuple[Group, int, list[PlannedStop]]] = []
@@ -299,6 +311,16 @@ class Engine:
                 self._decide(index, stop.ref, result)
         for stop, result in self._verify(index, group, accepted):
             self._decide(index, stop.ref, result)
+        self._report_final(index, stops)
+
+    def _report_final(self, index: int, stops: list[PlannedStop]) -> None:
+        """The audit log ends with the truth: each answered job's outcome as the user got it."""
+        for stop in stops:
+            key = (index, stop.ref)
+            with self._lock:
+                answered, result = key in self._answered, self._results.get(key)
+            if answered and result is not None:
+                self.hooks.on_final(result)
 
     def _unsent(self, group: Group, stop: PlannedStop) -> Result:
         return replace(
@@ -340,12 +362,8 @@ class Engine:
         results = []
         for stop, base, answer in zip(chunk, bases, answers, strict=True):
             if answer.accepted:
-                # Reported to the audit log once verified, or by flush_unreported().
                 result = replace(base, outcome=Outcome.STOPPING, request_id=answer.request_id)
-                with self._lock:
-                    self._unreported[(index, stop.ref)] = replace(
-                        result, message="stop accepted; not verified"
-                    )
+                reported = replace(result, message="stop accepted; not verified yet")
             else:
                 outcome = (
                     Outcome.ALREADY_FINISHED
@@ -362,9 +380,11 @@ class Engine:
                 result = replace(
                     base, outcome=outcome, message=message, request_id=answer.request_id
                 )
-                with self._lock:
-                    self._unreported.pop((index, stop.ref), None)
-                self.hooks.on_sent(result)
+                reported = result
+            with self._lock:
+                self._unreported.pop((index, stop.ref), None)
+                self._answered.add((index, stop.ref))
+            self.hooks.on_sent(reported)
             results.append(result)
         return results
 
@@ -392,11 +412,6 @@ class Engine:
             )
             for stop, result in accepted
         ]
-        for stop, result in current:
-            with self._lock:
-                reported = self._unreported.pop((index, stop.ref), None) is not None
-            if reported:
-                self.hooks.on_sent(result)
         if self.settings.wait:
             current = self._wait(group, current)
         return current

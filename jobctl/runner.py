@@ -14,7 +14,8 @@ from typing import IO, Any, BinaryIO, TextIO
 
 from jobctl import config as cfg
 from jobctl import providers, refs, safety, selection, validate
-from jobctl.audit import AuditLog, default_path, user_and_host
+from jobctl.audit import AuditLog, Kind, default_path, user_and_host
+from jobctl.audit import time_limit as audit_time_limit
 from jobctl.engine import Engine, Group, Hooks, RunSettings, Summary, exit_code_for, summarize
 from jobctl.errors import CredentialsError, UsageError
 from jobctl.models import JobRef, JobState, Result, Selection, StopOptions, Verb
@@ -397,7 +398,9 @@ def _stop_columns(fmt: str) -> tuple[str, ...]:
 def _run(
     args: StopArgs, options: StopOptions, groups: list[Group], renderer: Renderer, fmt: str, io: Io
 ) -> int:
-    audit = None if args.no_audit or args.dry_run else AuditLog(default_path(), warn=io.notice)
+    audit = None
+    if not (args.no_audit or args.dry_run):
+        audit = AuditLog(default_path(), warn=io.notice, limit=audit_time_limit())
     total = sum(len(g.refs) for g in groups)
     view = LiveView(
         total,
@@ -409,13 +412,25 @@ def _run(
     def sent(result: Result) -> None:
         view.seen(result)
         if audit is not None:
-            audit.record(result, options)
+            audit.record(result, options, kind="answer")
+
+    def audited(kind: Kind) -> Callable[[Result], None]:
+        if audit is None:
+            return lambda result: None
+        return lambda result: audit.record(result, options, kind=kind)
 
     def decided(result: Result) -> None:
         view.seen(result)
         renderer.row(result.as_dict())
 
-    hooks = Hooks(on_result=decided, on_sent=sent, on_update=view.seen, on_notice=notice)
+    hooks = Hooks(
+        on_result=decided,
+        on_sent=sent,
+        on_final=audited("final"),
+        on_unanswered=audited("unanswered"),
+        on_update=view.seen,
+        on_notice=notice,
+    )
     settings = RunSettings(
         dry_run=args.dry_run,
         ignore_not_found=args.ignore_not_found,
@@ -424,11 +439,21 @@ def _run(
         poll_interval=args.poll_interval,
     )
     engine = Engine(groups, options, settings, hooks)
-    with (
-        safety.interruptible(hooks.stop, notice=io.notice, on_second=engine.flush_unreported),
-        view,
-    ):
-        results = engine.run()
+
+    def leave() -> None:
+        # A second signal: record what was sent, waiting on no lock and no file.
+        if audit is not None:
+            audit.hurry()
+        engine.flush_unreported(wait=False)
+        if audit is not None:
+            audit.abandon()
+
+    with safety.interruptible(hooks.stop, notice=io.notice, on_second=leave), view:
+        try:
+            results = engine.run()
+        finally:
+            if audit is not None:
+                audit.close()
     summary = summarize(
         results, ignore_not_found=args.ignore_not_found, interrupted=hooks.stop.is_set()
     )

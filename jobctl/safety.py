@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from jobctl.errors import UsageError
@@ -73,13 +73,18 @@ def age(created_at: float | None, now: float) -> str:
     return f"{seconds}s old"
 
 
+# SIGTERM (a scheduler, `kill`) and SIGHUP (a closed terminal) ask jobctl to stop as Ctrl-C does.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 @contextmanager
 def interruptible(
     stop: threading.Event, *, notice: Callable[[str], None], on_second: Callable[[], None]
 ) -> Iterator[None]:
-    """First Ctrl-C: set `stop` (send nothing new, let requests in flight finish).
+    """First Ctrl-C, SIGTERM or SIGHUP: set `stop` (send nothing new, finish requests in flight).
 
-    Second Ctrl-C: run `on_second` (report what was sent) and leave at once with 130.
+    The second of any of them: run `on_second` (report what was sent, waiting on nothing) and
+    leave at once with 130.
     """
 
     def handler(signum: int, frame: object) -> None:
@@ -87,16 +92,22 @@ def interruptible(
             try:
                 on_second()
             finally:
-                sys.stderr.flush()
+                with suppress(OSError, ValueError, RuntimeError):
+                    sys.stderr.flush()
                 os._exit(130)
         stop.set()
-        notice(
-            "interrupted: sending nothing more, finishing requests in flight "
-            "(Ctrl-C again to leave now)"
-        )
+        by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+        # After SIGHUP the terminal may be gone, or the main thread may be mid-write on it
+        # (RuntimeError: a reentrant call): the stop goes on without the notice.
+        with suppress(OSError, ValueError, RuntimeError):
+            notice(
+                f"interrupted{by}: sending nothing more, finishing requests in flight "
+                "(Ctrl-C again to leave now)"
+            )
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, action in previous.items():
+            signal.signal(signum, action)

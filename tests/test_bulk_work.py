@@ -80,8 +80,10 @@ def test_selection_with_yes_stops_every_match_and_audits_each(cli, queues, tmp_p
         chosen, "cancelled"
     )
     lines = audit_lines(tmp_path)
-    assert {line["job"] for line in lines} == chosen
-    line = lines[0]
+    assert sorted(line["job"] for line in lines if line["record"] == "answer") == sorted(chosen)
+    finals = [line for line in lines if line["record"] == "final"]
+    assert sorted(line["job"] for line in finals) == sorted(chosen)
+    line = finals[0]
     assert (line["verb"], line["operation"], line["reason"], line["outcome"]) == (
         "cancel", "CancelJob", "drain", "cancelled",
     )  # fmt: skip
@@ -168,7 +170,10 @@ def test_wait_timing_out_is_exit_5(cli, batch, tmp_path) -> None:
     result = ran.by_job()[job]
     assert result["outcome"] == "stopping"
     assert result["extra"]["wait_timed_out"] is True
-    assert [line["outcome"] for line in audit_lines(tmp_path)] == ["stopping"]
+    assert [(line["record"], line["outcome"]) for line in audit_lines(tmp_path)] == [
+        ("answer", "stopping"),
+        ("final", "stopping"),
+    ]
 
 
 def test_no_audit_and_audit_env(cli, batch, tmp_path, monkeypatch) -> None:
@@ -179,7 +184,7 @@ def test_no_audit_and_audit_env(cli, batch, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("JOBCTL_AUDIT_LOG", str(custom))
     other = batch.add_job("RUNNABLE")
     assert cli("cancel", "-p", "aws-batch", other).code == 0
-    assert json.loads(custom.read_text())["job"] == other
+    assert {json.loads(line)["job"] for line in custom.read_text().splitlines()} == {other}
 
 
 def test_unwritable_audit_log_is_a_warning_never_a_lost_stop(
@@ -207,6 +212,7 @@ def test_concurrent_appends_never_interleave(tmp_path) -> None:
             log.record(
                 Result("aws-batch", "us-east-1", f"{worker}-{n}", "cancel", Outcome.CANCELLED),
                 options,
+                kind="final",
             )
 
     threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]

@@ -88,13 +88,15 @@ def faulty(world: ConformanceWorld) -> Iterator[MakeProxy]:
 
 @pytest.fixture
 def audit_log(clean_env: Path) -> Callable[[], list[dict[str, Any]]]:
-    """The audit log's records so far (clean_env points XDG_STATE_HOME into tmp_path)."""
+    """The audit log's records so far (clean_env points XDG_STATE_HOME into tmp_path); given a
+    kind ("answer", "final"), only the records of that kind."""
     path = clean_env / "state" / "jobctl" / "audit.jsonl"
 
-    def read() -> list[dict[str, Any]]:
+    def read(kind: str | None = None) -> list[dict[str, Any]]:
         if not path.exists():
             return []
-        return [json.loads(line) for line in path.read_text().splitlines()]
+        records = [json.loads(line) for line in path.read_text().splitlines()]
+        return [r for r in records if kind is None or r["record"] == kind]
 
     return read
 

@@ -92,9 +92,11 @@ def test_two_hundred_jobs_through_a_throttling_storm(
     assert {r["outcome"] for r in ran.json()["results"]} <= OK
     throttled = proxy.injected[Fault.THROTTLE]
     assert 0.2 < throttled / len(proxy.seen) < 0.4
-    # Each job's stop reached the server exactly once; each has one audit line, which says so.
+    # Each job's stop reached the server exactly once; each has one answer and one final
+    # record in the audit log, which say so.
     assert sorted(proxy.stopped()) == sorted(jobs)
-    records = audit_log()
+    assert sorted(r["job"] for r in audit_log("answer")) == sorted(jobs)
+    records = audit_log("final")
     assert sorted(r["job"] for r in records) == sorted(jobs)
     assert {r["outcome"] for r in records} <= OK
 
@@ -134,7 +136,7 @@ def test_a_server_that_always_fails(cli, world, faulty, audit_log, faults, actio
     if actions is None:
         assert records == []  # no stop request was sent
     else:
-        assert sorted(r["job"] for r in records) == sorted(jobs)
+        assert sorted(r["job"] for r in records) == sorted(jobs * 2)  # answer and final
         assert all(r["outcome"] == "failed" and r["error"].startswith(codes) for r in records)
     assert proxy.stopped() == []
 
@@ -168,8 +170,10 @@ def test_faults_on_the_lookup_after_the_stop(cli, world, faulty, audit_log, faul
     assert result["state_after"] is None
     assert world.stopped(job)
     assert proxy.stopped() == [job]
-    [record] = audit_log()
-    assert (record["job"], record["outcome"]) == (job, "stopping")
+    assert [(r["record"], r["job"], r["outcome"]) for r in audit_log()] == [
+        ("answer", job, "stopping"),
+        ("final", job, "stopping"),
+    ]
     assert lost_jobs(ran, world, [job]) == []
 
 
@@ -185,7 +189,7 @@ def test_an_answer_lost_once_is_asked_again(cli, world, faulty, audit_log, fault
     assert result["outcome"] in ("terminated", "stopping")
     assert proxy.injected[fault] == 2
     assert world.stopped(job)
-    assert [r["outcome"] for r in audit_log()] == [result["outcome"]]
+    assert [r["outcome"] for r in audit_log("final")] == [result["outcome"]]
     assert lost_jobs(ran, world, [job]) == []
 
 
@@ -230,6 +234,7 @@ def test_the_server_dies_half_way(cli, world, faulty, audit_log) -> None:
                 "ConnectionClosedError",
                 "ClientNetworkError",
             )
-    records = audit_log()
+    records = audit_log("final")
     assert sorted(r["job"] for r in records) == sorted(jobs)
     assert {r["job"] for r in records if r["outcome"] in OK} == taken
+    assert {r["job"] for r in audit_log("answer") if r["outcome"] in OK} == taken
