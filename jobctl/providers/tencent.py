@@ -259,7 +259,8 @@ class TencentProvider:
             backoff=self.backoff,
             deadline=deadline,
             sleep=pacing.sleep,
-            before_retry=pacing.acquire if method == TERMINATE else (lambda: True),
+            # A TerminateJob retry takes a token too, but never waits for one past the deadline.
+            before_retry=pacing.acquire if method == TERMINATE else (lambda deadline: True),
         )
 
     def _describe_ids(
@@ -392,8 +393,14 @@ class TencentProvider:
                         f"{waited.native_state} on its own while jobctl waited; nothing more sent"
                     )
                     return SendResult(False, None, None, message, already_finished=True)
-                if not pacing.acquire():
-                    return _failure(exc, pacing)
+                if not pacing.acquire(deadline):
+                    if pacing.stop.is_set():
+                        return _failure(exc, pacing)
+                    message = (
+                        f"the job left SUBMITTED, but {_seconds(self.timeout)} ran out before "
+                        "the rate limit let TerminateJob go again: run again or raise --timeout"
+                    )
+                    return SendResult(False, exc.request_id, exc.code, message)
                 continue
             return SendResult(True, response.RequestId)
 
