@@ -293,18 +293,8 @@ class AwsBatchProvider:
     def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
         return plan(job=job, options=options)
 
-    def judge(
-        self,
-        *,
-        before: JobState,
-        after: JobState | None,
-        operation: str,
-        options: StopOptions,
-        previous: str | None = None,
-    ) -> Judgement:
-        return judge(
-            before=before, after=after, operation=operation, options=options, previous=previous
-        )
+    # The module's pure function, as the Provider protocol's method.
+    judge = staticmethod(judge)
 
     def send(self, *, stops: Sequence[PlannedStop], options: StopOptions) -> Sequence[SendResult]:
         if len(stops) == 1:

@@ -375,18 +375,8 @@ class AwsIotProvider:
     def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
         return plan(ref=ref, job=job, options=options)
 
-    def judge(
-        self,
-        *,
-        before: JobState,
-        after: JobState | None,
-        operation: str,
-        options: StopOptions,
-        previous: str | None = None,
-    ) -> Judgement:
-        return judge(
-            before=before, after=after, operation=operation, options=options, previous=previous
-        )
+    # The module's pure function, as the Provider protocol's method.
+    judge = staticmethod(judge)
 
     def send(self, *, stops: Sequence[PlannedStop], options: StopOptions) -> Sequence[SendResult]:
         return [self._send_one(stop) for stop in stops]
