@@ -437,7 +437,9 @@ class Engine:
             if result.outcome is Outcome.STOPPING:
                 accepted.append((stop, result))
             else:
-                done[stop.ref] = (stop, _noted(result, stop.action.message))
+                # Not sent, or refused: what the first request did, then why this one failed.
+                said = f"{done[stop.ref][1].message}; {result.message}"
+                done[stop.ref] = (stop, replace(result, message=said))
         # A follow-up is never followed up: what it did is reported as it is.
         for stop, result, _ in self._check(index, group, accepted):
             done[stop.ref] = (stop, result)

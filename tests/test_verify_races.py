@@ -16,6 +16,7 @@ import pytest
 from jobctl.models import JobRef
 from jobctl.sandbox.tencent_emulator import TencentBatchEmulator
 from jobctl.wait_notice import wait_timeout_notice
+from tests.support.faults import Fault, Rule
 from tests.support.proxy import Proxy, Seen
 
 BATCH = ("-p", "aws-batch", "-o", "json")
@@ -105,6 +106,27 @@ def test_with_force_a_job_that_started_meanwhile_is_escalated_to_terminatejob(
     audit = (clean_env / "state" / "jobctl" / "audit.jsonl").read_text()
     assert '"operation": "CancelJob"' in audit
     assert '"operation": "TerminateJob"' in audit
+
+
+def test_an_escalation_the_server_refuses_says_both_what_cancel_did_and_why(
+    cli, batch, moto
+) -> None:
+    job = batch.add_job("RUNNABLE")
+    failing = Proxy(moto.url, rules=[Rule(Fault.SERVER_ERROR, actions=frozenset({"terminatejob"}))])
+    failing.start()
+    try:
+        failing.before["canceljob"] = lambda _: batch.set_state(job, "RUNNING")
+        ran = cli("cancel", *BATCH, "--endpoint-url", failing.url, "--force", job)
+    finally:
+        failing.stop()
+    assert ran.code == 1
+    result = ran.by_job()[job]
+    assert (result["outcome"], result["operation"]) == ("failed", "TerminateJob")
+    assert result["message"].startswith(
+        "it started before CancelJob arrived; CancelJob does nothing to a started job: "
+        "escalating to TerminateJob (--force); "
+    )
+    assert batch.job(job).status == "RUNNING"
 
 
 def test_a_job_that_failed_on_its_own_meanwhile_is_not_claimed(cli, batch, proxy) -> None:
