@@ -58,8 +58,8 @@ def test_a_queued_job_that_started_meanwhile_says_so() -> None:
         before=job("RUNNABLE"), after=job("RUNNING"), operation=TERMINATE, options=options()
     )
     assert said.message == (
-        f"{STARTED_NOTE}; termination accepted; Tencent terminates asynchronously and the job "
-        "is still RUNNING until it is FAILED"
+        f"{STARTED_NOTE}; termination accepted; Tencent terminates asynchronously: the job "
+        "is still RUNNING, and FAILED once terminated"
     )
 
 

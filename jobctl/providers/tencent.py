@@ -191,8 +191,8 @@ def judge(
             message += f"; {_STARTED}"
         return Judgement(stopped_outcome(options.verb), message)
     message = (
-        "termination accepted; Tencent terminates asynchronously and the job is still "
-        f"{after.native_state} until it is FAILED"
+        "termination accepted; Tencent terminates asynchronously: the job is still "
+        f"{after.native_state}, and FAILED once terminated"
     )
     return Judgement(Outcome.STOPPING, f"{_STARTED}; {message}" if started else message)
 
