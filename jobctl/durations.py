@@ -39,3 +39,12 @@ def parse_duration(text: str, *, option: str, at_least: tuple[float, str] | None
         msg = f"{option} is too long: at most 36500d"
         raise UsageError(msg)
     return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """A duration in the form the options take: 600 -> '10m', 90 -> '90s', 0.5 -> '0.5s'."""
+    for unit in ("d", "h", "m"):
+        size = _SECONDS[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"

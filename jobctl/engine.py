@@ -20,16 +20,15 @@ from jobctl.models import (
     JobRef,
     JobState,
     Outcome,
-    Phase,
     PlannedStop,
     Result,
     SendResult,
     StopOptions,
-    Verb,
 )
 from jobctl.providers.base import BulkUnsupported, Provider
 from jobctl.ratelimit import RateLimiter, pacing
 from jobctl.sanitize import redact
+from jobctl.wait_notice import wait_timeout_notice
 
 
 @dataclass
@@ -108,57 +107,36 @@ def summarize(
     return Summary(len(results), ok, failed, code)
 
 
-def stopped_outcome(verb: str) -> Outcome:
-    return Outcome.CANCELLED if verb == Verb.CANCEL else Outcome.TERMINATED
-
-
-# JobState.extra key: a mapping of counts of a finished job's parts that still run.
-STILL_RUNNING = "still_running"
-
-
 def verified(
     provider: Provider,
     options: StopOptions,
+    stop: PlannedStop,
     result: Result,
-    before: JobState,
     after: JobState | None,
     lookup_error: str | None,
-) -> Result:
-    """The outcome of an accepted stop request, from what the second lookup showed."""
-    if after is None:
-        why = lookup_error or "the job was not found on the second lookup"
-        return replace(
-            result,
-            outcome=Outcome.STOPPING,
-            message=f"stop accepted; could not verify it: {why}",
-        )
-    result = replace(result, state_after=after.native_state)
-    if after.phase is Phase.FINISHED:
-        if after.succeeded:
-            return replace(
-                result,
-                outcome=Outcome.ALREADY_FINISHED,
-                message=f"finished on its own ({after.native_state}) before the stop took effect",
-            )
-        reason = after.extra.get("status_reason")
-        stopped = replace(
-            result, outcome=stopped_outcome(options.verb), message=str(reason or result.message)
-        )
-        # Final, yet parts of it still run (IoT executions a cancel without force leaves on
-        # their devices): the provider says what that means; its counts join the result.
-        still_running = after.extra.get(STILL_RUNNING)
-        if still_running:
-            return replace(
-                stopped,
-                message=provider.verify_message(before=before, after=after, options=options),
-                extra={**stopped.extra, **still_running},
-            )
-        return stopped
-    return replace(
-        result,
-        outcome=Outcome.STOPPING,
-        message=provider.verify_message(before=before, after=after, options=options),
+) -> tuple[Result, Action | None]:
+    """The outcome of an accepted stop request, as its provider judges the state after it.
+
+    Also the stop to send next, when the provider says this one could not stop the job.
+    """
+    if after is None and lookup_error is not None:
+        message = f"stop accepted; could not verify it: {lookup_error}"
+        return replace(result, outcome=Outcome.STOPPING, message=message), None
+    judgement = provider.judge(
+        before=stop.before,
+        after=after,
+        operation=str(stop.action.operation),
+        options=options,
+        previous=result.state_after,
     )
+    judged = replace(
+        result,
+        outcome=judgement.outcome,
+        message=judgement.message,
+        state_after=after.native_state if after is not None else result.state_after,
+        extra={**result.extra, **judgement.extra},
+    )
+    return judged, judgement.escalate
 
 
 class Engine:
@@ -178,6 +156,8 @@ class Engine:
         self._unreported: dict[tuple[int, JobRef], Result] = {}
         # Stop requests answered: each gets a final record once its job is decided.
         self._answered: set[tuple[int, JobRef]] = set()
+        # Why a job's stop was followed by another (--force escalation): leads its message.
+        self._notes: dict[tuple[int, JobRef], str] = {}
         self._lock = threading.Lock()
 
     # -- the pipeline ----------------------------------------------------------------------
@@ -218,6 +198,14 @@ class Engine:
             ]
             for future in futures:
                 future.result()
+        timed_out = [
+            ref
+            for index, group in enumerate(self.groups)
+            for ref in group.refs
+            if self._results[(index, ref)].extra.get("wait_timed_out")
+        ]
+        if timed_out:
+            self.hooks.on_notice(wait_timeout_notice(self.settings.timeout, timed_out))
         return [
             self._results[(index, ref)]
             for index, group in enumerate(self.groups)
@@ -295,7 +283,21 @@ class Engine:
         if not stops:
             return
         limiter = RateLimiter(group.rate)
-        sent = dispatch(
+        accepted: list[tuple[PlannedStop, Result]] = []
+        for stop, result in self._send(index, group, limiter, stops):
+            if result.outcome is Outcome.STOPPING:
+                accepted.append((stop, result))
+            else:
+                self._decide(index, stop.ref, result)
+        for stop, result in self._verify(index, group, limiter, accepted):
+            self._decide(index, stop.ref, result)
+        self._report_final(index, stops)
+
+    def _send(
+        self, index: int, group: Group, limiter: RateLimiter, stops: Sequence[PlannedStop]
+    ) -> list[tuple[PlannedStop, Result]]:
+        """Every stop through the provider: concurrent, chunked, rate-limited, interruptible."""
+        return dispatch(
             stops,
             provider=group.provider,
             concurrency=group.concurrency,
@@ -303,15 +305,6 @@ class Engine:
             send=lambda chunk: self._send_chunk(index, group, limiter, chunk),
             skip=lambda chunk: [self._unsent(group, stop) for stop in chunk],
         )
-        accepted: list[tuple[PlannedStop, Result]] = []
-        for stop, result in sent:
-            if result.outcome is Outcome.STOPPING:
-                accepted.append((stop, result))
-            else:
-                self._decide(index, stop.ref, result)
-        for stop, result in self._verify(index, group, accepted):
-            self._decide(index, stop.ref, result)
-        self._report_final(index, stops)
 
     def _report_final(self, index: int, stops: list[PlannedStop]) -> None:
         """The audit log ends with the truth: each answered job's outcome as the user got it."""
@@ -350,7 +343,9 @@ class Engine:
         try:
             # Requests a provider sends beyond the first (its own retries) take tokens too.
             with pacing(limiter, self.hooks.stop):
-                answers: Sequence[SendResult] = group.provider.send(stops=chunk)
+                answers: Sequence[SendResult] = group.provider.send(
+                    stops=chunk, options=self.options
+                )
         except BulkUnsupported:
             with self._lock:
                 for key in keys:
@@ -368,6 +363,8 @@ class Engine:
                 outcome = (
                     Outcome.ALREADY_FINISHED
                     if answer.already_finished
+                    else Outcome.REFUSED
+                    if answer.refused
                     else Outcome.NOT_FOUND
                     if answer.not_found
                     else Outcome.FAILED
@@ -389,8 +386,21 @@ class Engine:
         return results
 
     def _verify(
-        self, index: int, group: Group, accepted: list[tuple[PlannedStop, Result]]
+        self,
+        index: int,
+        group: Group,
+        limiter: RateLimiter,
+        accepted: list[tuple[PlannedStop, Result]],
     ) -> list[tuple[PlannedStop, Result]]:
+        current = self._follow_up(index, group, limiter, self._check(index, group, accepted))
+        if self.settings.wait:
+            current = self._wait(index, group, limiter, current)
+        return current
+
+    def _check(
+        self, index: int, group: Group, accepted: Sequence[tuple[PlannedStop, Result]]
+    ) -> list[tuple[PlannedStop, Result, Action | None]]:
+        """One lookup of the jobs whose stop was accepted, each judged by its provider."""
         if not accepted:
             return []
         lookup_error: str | None = None
@@ -399,25 +409,66 @@ class Engine:
         except Exception as exc:
             after, lookup_error = {}, _describe_error(exc)
         current = [
-            (
-                stop,
-                verified(
-                    group.provider,
-                    self.options,
-                    result,
-                    stop.before,
-                    after.get(stop.ref),
-                    lookup_error,
-                ),
-            )
+            (stop, *self._judged(index, group, stop, result, after.get(stop.ref), lookup_error))
             for stop, result in accepted
         ]
-        if self.settings.wait:
-            current = self._wait(group, current)
         return current
 
+    def _judged(
+        self,
+        index: int,
+        group: Group,
+        stop: PlannedStop,
+        result: Result,
+        after: JobState | None,
+        lookup_error: str | None,
+    ) -> tuple[Result, Action | None]:
+        judged, escalate = verified(group.provider, self.options, stop, result, after, lookup_error)
+        note = self._notes.get((index, stop.ref))
+        return (judged if note is None else _noted(judged, note)), escalate
+
+    def _follow_up(
+        self,
+        index: int,
+        group: Group,
+        limiter: RateLimiter,
+        checked: Sequence[tuple[PlannedStop, Result, Action | None]],
+    ) -> list[tuple[PlannedStop, Result]]:
+        """Send the stops the provider asked for after judging (--force), and check them once.
+
+        They take the same path as any stop (rate limit, audit hooks, interrupt); the row
+        keeps the state the job was looked up in, and leads with why it was escalated.
+        """
+        done = {stop.ref: (stop, result) for stop, result, _ in checked}
+        follow = [
+            PlannedStop(stop.ref, stop.before, action)
+            for stop, _, action in checked
+            if action is not None
+        ]
+        if not follow:
+            return list(done.values())
+        with self._lock:
+            for stop in follow:
+                self._notes[(index, stop.ref)] = stop.action.message
+        accepted: list[tuple[PlannedStop, Result]] = []
+        for stop, result in self._send(index, group, limiter, follow):
+            if result.outcome is Outcome.STOPPING:
+                accepted.append((stop, result))
+            else:
+                # Not sent, or refused: what the first request did, then why this one failed.
+                said = f"{done[stop.ref][1].message}; {result.message}"
+                done[stop.ref] = (stop, replace(result, message=said))
+        # A follow-up is never followed up: what it did is reported as it is.
+        for stop, result, _ in self._check(index, group, accepted):
+            done[stop.ref] = (stop, result)
+        return [done[stop.ref] for stop, _, _ in checked]
+
     def _wait(
-        self, group: Group, current: list[tuple[PlannedStop, Result]]
+        self,
+        index: int,
+        group: Group,
+        limiter: RateLimiter,
+        current: list[tuple[PlannedStop, Result]],
     ) -> list[tuple[PlannedStop, Result]]:
         deadline = time.monotonic() + self.settings.timeout
         while any(r.outcome is Outcome.STOPPING for _, r in current):
@@ -432,20 +483,30 @@ class Engine:
                 error = None
             except Exception as exc:
                 after, error = {}, _describe_error(exc)
-            updated = {
-                s.ref: verified(group.provider, self.options, r, s.before, after.get(s.ref), error)
-                for s, r in pending
-            }
-            for result in updated.values():
+            checked = [
+                (s, *self._judged(index, group, s, r, after.get(s.ref), error)) for s, r in pending
+            ]
+            updated = {s.ref: (s, r) for s, r in self._follow_up(index, group, limiter, checked)}
+            for _, result in updated.values():
                 if result.outcome is not Outcome.STOPPING:
                     self.hooks.on_update(result)
-            current = [(s, updated.get(s.ref, r)) for s, r in current]
+            current = [updated.get(s.ref, (s, r)) for s, r in current]
+        if self.hooks.stop.is_set():
+            return current
         return [
             (s, replace(r, extra={**r.extra, "wait_timed_out": True}))
             if r.outcome is Outcome.STOPPING
             else (s, r)
             for s, r in current
         ]
+
+
+def _noted(result: Result, note: str) -> Result:
+    """A follow-up stop's result, its reason first; once the job is stopped, the reason says
+    all there is to say."""
+    if result.outcome in (Outcome.CANCELLED, Outcome.TERMINATED) or not result.message:
+        return replace(result, message=note)
+    return replace(result, message=f"{note}; {result.message}")
 
 
 def _with_action(base: Result, action: Action) -> Result:

@@ -184,6 +184,20 @@ class SendResult:
     not_found: bool = False
     # The job finished by itself before the stop could take (Tencent's SUBMITTED wait).
     already_finished: bool = False
+    # Nothing was sent: the job moved, before it could be, into a state the matrix refuses.
+    refused: bool = False
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What an accepted stop request did, judged from the job's state after it."""
+
+    outcome: Outcome
+    message: str
+    # The stop to send next because this one could not stop the job (--force only).
+    escalate: Action | None = None
+    # Goes into the result's `extra` (IoT executions still running, and the like).
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -21,34 +21,53 @@ from dataclasses import dataclass, field
 HEADROOM = 0.97
 
 
+def pause(seconds: float, stop: threading.Event | None) -> bool:
+    """Wait `seconds`; False (at once) if `stop` is set meanwhile."""
+    if stop is None:
+        time.sleep(seconds)
+        return True
+    return not stop.wait(seconds)
+
+
 class RateLimiter:
-    def __init__(self, rate: float | None, *, burst: int = 1) -> None:
+    def __init__(
+        self,
+        rate: float | None,
+        *,
+        burst: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float, threading.Event | None], bool] = pause,
+    ) -> None:
         # Requests per second never to exceed; None or <= 0: no limit.
         self.rate = rate
         self._capacity = float(max(burst, 1))
+        self._clock = clock
+        self._wait = wait
         self._tokens = self._capacity
-        self._updated = time.monotonic()
+        self._updated = clock()
         self._lock = threading.Lock()
 
-    def acquire(self, stop: threading.Event | None = None) -> bool:
-        """Wait for a token; False if `stop` was set while waiting."""
+    def acquire(
+        self, stop: threading.Event | None = None, *, deadline: float | None = None
+    ) -> bool:
+        """Wait for a token; False if `stop` was set while waiting, or, given a `deadline`
+        (on the limiter's clock), as soon as the token would come after it."""
         if self.rate is None or self.rate <= 0:
             return not (stop is not None and stop.is_set())
         refill = self.rate * HEADROOM
         while True:
             with self._lock:
-                now = time.monotonic()
+                now = self._clock()
                 self._tokens = min(self._capacity, self._tokens + (now - self._updated) * refill)
                 self._updated = now
                 if self._tokens >= 1:
                     self._tokens -= 1
                     return True
                 wait = (1 - self._tokens) / refill
-            if stop is not None:
-                if stop.wait(wait):
-                    return False
-            else:
-                time.sleep(wait)
+            if deadline is not None and now + wait > deadline:
+                return False
+            if not self._wait(wait, stop):
+                return False
 
 
 @dataclass(frozen=True)
@@ -58,9 +77,10 @@ class Pacing:
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(None))
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def acquire(self) -> bool:
-        """A token for one more request; False if the run was interrupted meanwhile."""
-        return not self.stop.is_set() and self.limiter.acquire(self.stop)
+    def acquire(self, deadline: float | None = None) -> bool:
+        """A token for one more request; False if the run was interrupted meanwhile, or if
+        none would come before `deadline` (time.monotonic)."""
+        return not self.stop.is_set() and self.limiter.acquire(self.stop, deadline=deadline)
 
     def sleep(self, seconds: float) -> bool:
         """Wait; False (at once) if the run is interrupted."""

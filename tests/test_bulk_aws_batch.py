@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from jobctl.models import Action, JobRef, JobState, Phase, PlannedStop
+from jobctl.models import Action, JobRef, JobState, Phase, PlannedStop, StopOptions, Verb
 from jobctl.providers.aws_batch import AwsBatchProvider
 from jobctl.providers.base import ProviderConfig
 
@@ -19,6 +19,9 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> AwsBatchProvider:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATEST")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     return AwsBatchProvider(config=ProviderConfig(region="eu-west-1"))
+
+
+OPTIONS = StopOptions(verb=Verb.CANCEL, reason="why")
 
 
 def stop(job_id: str, operation: str = "CancelJob", reason: str = "why") -> PlannedStop:
@@ -39,7 +42,7 @@ def test_bulk_cancel_sends_one_call_and_reads_per_job_errors(provider) -> None:
             },
             expected_params={"jobs": ["a", "b", "c"], "reason": "why"},
         )
-        results = provider.send(stops=stops)
+        results = provider.send(stops=stops, options=OPTIONS)
         stubber.assert_no_pending_responses()
     assert [r.accepted for r in results] == [True, False, True]
     assert results[1].error_code == "ClientException"
@@ -62,7 +65,7 @@ def test_throttled_jobs_inside_a_bulk_answer_are_sent_again_alone(provider) -> N
             expected_params={"jobs": ["a", "b", "c"], "reason": "why"},
         )
         stubber.add_response("cancel_job", {}, expected_params={"jobId": "b", "reason": "why"})
-        results = provider.send(stops=stops)
+        results = provider.send(stops=stops, options=OPTIONS)
         stubber.assert_no_pending_responses()
     assert [r.accepted for r in results] == [True, True, False]
     assert results[2].error_code == "ValidationException"
@@ -76,7 +79,7 @@ def test_bulk_terminate(provider) -> None:
             {"successful": ["a", "b"], "errors": []},
             expected_params={"jobs": ["a", "b"], "reason": "why"},
         )
-        results = provider.send(stops=stops)
+        results = provider.send(stops=stops, options=OPTIONS)
     assert all(r.accepted for r in results)
 
 
@@ -95,10 +98,13 @@ def test_endpoint_without_bulk_asks_for_single_calls_and_remembers(provider) -> 
             expected_params={"jobId": "b", "reason": "why"},
         )  # fmt: skip
         with pytest.raises(BulkUnsupported):
-            provider.send(stops=stops)
+            provider.send(stops=stops, options=OPTIONS)
         # The engine then hands the same stops back one at a time, and never asks in bulk again.
         assert provider.send_batch == 1
-        first = [*provider.send(stops=[stops[0]]), *provider.send(stops=[stops[1]])]
+        first = [
+            *provider.send(stops=[stops[0]], options=OPTIONS),
+            *provider.send(stops=[stops[1]], options=OPTIONS),
+        ]
         stubber.assert_no_pending_responses()
     assert [r.accepted for r in first] == [True, False]
     assert first[1].error_code == "ClientException"
@@ -111,7 +117,7 @@ def test_a_bulk_call_that_fails_whole_fails_every_job_in_it(provider) -> None:
             "cancel_jobs", service_error_code="AccessDeniedException", http_status_code=403,
             service_message="not allowed",
         )  # fmt: skip
-        results = provider.send(stops=stops)
+        results = provider.send(stops=stops, options=OPTIONS)
     assert [(r.accepted, r.error_code) for r in results] == [
         (False, "AccessDeniedException"),
         (False, "AccessDeniedException"),

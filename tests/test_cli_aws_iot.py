@@ -368,18 +368,19 @@ def test_throttling_is_retried_by_botocore_then_failed_with_the_code(
     provider.client.meta.events.register("before-send.iot.CancelJob", answer)
     ref = JobRef("aws-iot", "fw-1")
     before = JobState(job_id="fw-1", native_state="IN_PROGRESS", phase=Phase.RUNNING)
-    action = plan(ref=ref, job=before, options=StopOptions(verb=Verb.TERMINATE, reason="x"))
+    options = StopOptions(verb=Verb.TERMINATE, reason="x")
+    action = plan(ref=ref, job=before, options=options)
     stop = PlannedStop(ref, before, action)
 
     succeed_on = 0
-    [result] = provider.send(stops=[stop])
+    [result] = provider.send(stops=[stop], options=options)
     assert len(attempts) == tries
     assert (result.accepted, result.error_code, result.message) == (False, code, "slow down")
     assert attempts[0].endswith("/jobs/fw-1/cancel?force=true")
 
     attempts.clear()
     succeed_on = 3
-    [result] = provider.send(stops=[stop])
+    [result] = provider.send(stops=[stop], options=options)
     assert (len(attempts), result.accepted) == (3, True)
 
 

@@ -159,7 +159,6 @@ def test_job_answer_becomes_state() -> None:
     assert state.extra == {
         "in_progress_executions": 3,
         "queued_executions": 0,
-        "still_running": {"in_progress_executions": 3},
         "is_concurrent": False,
         "status_reason": "DEPLOY_ROLLBACK: bad firmware",
     }
@@ -228,22 +227,3 @@ def test_reason_on_an_execution_cancel_is_a_notice_unless_it_is_jobctls_default(
         verb=Verb.CANCEL, reason="jobctl: default", reason_is_default=True, reason_code="X"
     )
     assert len(provider.notices(options=coded, stops=stops)) == 1
-
-
-def test_verify_message_counts_executions_still_running(provider: AwsIotProvider) -> None:
-    after = job("CANCELED", in_progress_executions=2)
-    said = provider.verify_message(before=job("IN_PROGRESS"), after=after, options=options())
-    assert "2 executions are still IN_PROGRESS" in said
-    assert "--force would cancel them" in said
-    one = job("CANCELED", in_progress_executions=1)
-    said = provider.verify_message(before=job("IN_PROGRESS"), after=one, options=options())
-    assert "1 execution is still IN_PROGRESS" in said
-    forced = provider.verify_message(
-        before=job("IN_PROGRESS"), after=after, options=options(Verb.TERMINATE)
-    )
-    assert "--force would" not in forced
-    assert "force-cancels" in forced
-    pending = provider.verify_message(
-        before=job("IN_PROGRESS"), after=job("IN_PROGRESS"), options=options()
-    )
-    assert pending == "stop accepted; job is still IN_PROGRESS"

@@ -182,7 +182,11 @@ def test_submitted_job_is_retried_until_it_leaves_submitted(cli, tencent) -> Non
 
 @pytest.mark.parametrize(
     ("args", "outcome"),
-    [(("cancel",), "failed"), (("cancel", "--force"), "cancelled"), (("terminate",), "terminated")],
+    [
+        (("cancel",), "refused"),
+        (("cancel", "--force"), "cancelled"),
+        (("terminate",), "terminated"),
+    ],
 )
 def test_submitted_job_that_starts_meanwhile_follows_the_matrix(
     cli, tencent, args, outcome
@@ -192,7 +196,7 @@ def test_submitted_job_that_starts_meanwhile_follows_the_matrix(
     ran = cli(*args, *BASE, "--timeout", "20s", job)
     result = ran.by_job()[job]
     assert result["outcome"] == outcome, result
-    if outcome == "failed":
+    if outcome == "refused":
         assert ran.code == 1
         assert "started while jobctl waited" in result["message"]
         assert not tencent.job(job).terminate_requested
@@ -237,7 +241,7 @@ def test_interrupt_ends_the_wait_for_a_submitted_job(tencent) -> None:
     later(0.5, interrupted.set)
     started = time.monotonic()
     with pacing(RateLimiter(2.0), interrupted):
-        [answer] = provider.send(stops=[stop])
+        [answer] = provider.send(stops=[stop], options=options)
     assert time.monotonic() - started < 5
     assert (answer.accepted, answer.error_code) == (False, "ResourceInUse.Job")
     assert "interrupted" in answer.message

@@ -212,12 +212,15 @@ def with_retries(
     backoff: Backoff,
     deadline: float,
     sleep: Callable[[float], bool],
-    before_retry: Callable[[], bool] = lambda: True,
+    before_retry: Callable[[float], bool] = lambda deadline: True,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Any:
     """`call()` under `tencent_errors`, retried while its error is transient.
 
-    `sleep(seconds)` and `before_retry()` return False to give up (interrupted); the last
-    ProviderError is raised when the attempts or the time run out.
+    `sleep(seconds)` returns False to give up (interrupted); `before_retry(deadline)` (the
+    rate limiter's token) returns False when interrupted or when it cannot be had before the
+    deadline, so no retry starts after it. The last ProviderError is raised when the attempts
+    or the time run out.
     """
     attempt = 0
     while True:
@@ -230,5 +233,5 @@ def with_retries(
             if not is_retryable(exc.code) or attempt >= limit:
                 raise
             pause = backoff.delay(attempt - 1)
-            if time.monotonic() + pause > deadline or not sleep(pause) or not before_retry():
+            if clock() + pause > deadline or not sleep(pause) or not before_retry(deadline):
                 raise

@@ -16,6 +16,8 @@ from jobctl.models import (
     Action,
     JobRef,
     JobState,
+    Judgement,
+    Outcome,
     Phase,
     Selection,
     SendResult,
@@ -23,6 +25,7 @@ from jobctl.models import (
     Verb,
 )
 from jobctl.providers.base import BulkUnsupported, ProviderConfig, ProviderInfo, ReasonMode
+from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
 
 if TYPE_CHECKING:
     from jobctl.models import PlannedStop
@@ -137,6 +140,77 @@ def plan(*, job: JobState, options: StopOptions) -> Action:
     )
 
 
+def judge(
+    *,
+    before: JobState,
+    after: JobState | None,
+    operation: str,
+    options: StopOptions,
+    previous: str | None = None,
+) -> Judgement:
+    """What CancelJob/TerminateJob did, from the state after it (pure).
+
+    CancelJob answers 200 for a job that started meanwhile and does nothing to it; a job that
+    ended FAILED for a reason other than the one jobctl sent ended on its own.
+    """
+    if after is None:
+        return not_seen()
+    if after.phase is Phase.FINISHED:
+        if after.succeeded:
+            return on_its_own(after)
+        return _judge_failed(after, operation, options)
+    if after.phase is Phase.RUNNING and operation == CANCEL:
+        return _started_before_cancel(after, options, previous)
+    if after.native_state == "PENDING":
+        message = "stop accepted; PENDING jobs are cancelled once their dependencies finish"
+    elif after.native_state == "RUNNABLE":
+        message = "stop accepted; a RUNNABLE job is cancelled when it reaches the queue's head"
+    else:
+        message = f"stop accepted; job is still {after.native_state}"
+    return Judgement(Outcome.STOPPING, message)
+
+
+def _judge_failed(after: JobState, operation: str, options: StopOptions) -> Judgement:
+    reason = after.extra.get("status_reason")
+    # AWS sets statusReason to the reason of the stop that ended a job; none at all is rare
+    # enough (and moto's and AWS's stops always set it) to count as this call's doing.
+    ours = reason is None or str(reason) == native_reason(options)
+    flags = [
+        bool(after.extra[key]) for key in ("is_cancelled", "is_terminated") if key in after.extra
+    ]
+    if flags and any(flags) and not ours:
+        return Judgement(
+            Outcome.ALREADY_FINISHED,
+            f"{after.native_state}: stopped by another request (statusReason: {reason}) "
+            "before this stop took effect",
+        )
+    if (flags and not any(flags)) or not ours:
+        return on_its_own(after, f"statusReason: {reason}" if reason else None)
+    message = str(reason) if reason else f"{after.native_state} after {operation}"
+    return Judgement(stopped_outcome(options.verb), message)
+
+
+def _started_before_cancel(
+    after: JobState, options: StopOptions, previous: str | None
+) -> Judgement:
+    # `previous` set: it looked queued after CancelJob was accepted, and started all the same.
+    when = "before CancelJob arrived" if previous is None else "before CancelJob took effect"
+    if options.force:
+        request = {"jobId": after.job_id, "reason": native_reason(options)}
+        note = f"started {when}; escalated to TerminateJob (--force)"
+        return Judgement(
+            Outcome.FAILED,
+            f"it started {when}; CancelJob does nothing to a started job: "
+            "escalating to TerminateJob (--force)",
+            escalate=Action.send(TERMINATE, request, note),
+        )
+    return Judgement(
+        Outcome.FAILED,
+        f"it started {when}; CancelJob does nothing to a started job: "
+        f"run 'jobctl terminate -p {INFO.name} {after.job_id}'",
+    )
+
+
 def _all_failed(failure: Exception, count: int) -> list[SendResult]:
     code = getattr(failure, "code", type(failure).__name__)
     request_id = getattr(failure, "request_id", None)
@@ -149,6 +223,10 @@ def _job_state(raw: Mapping[str, Any]) -> JobState:
     extra: dict[str, Any] = {}
     if raw.get("statusReason"):
         extra["status_reason"] = raw["statusReason"]
+    # Newer endpoints say whether a stop ended the job; older ones and moto do not.
+    for key, name in (("isCancelled", "is_cancelled"), ("isTerminated", "is_terminated")):
+        if isinstance(raw.get(key), bool):
+            extra[name] = raw[key]
     if raw.get("jobQueue"):
         extra["queue"] = str(raw["jobQueue"]).rsplit("/", 1)[-1]
     created = raw.get("createdAt")
@@ -218,7 +296,10 @@ class AwsBatchProvider:
     def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
         return plan(job=job, options=options)
 
-    def send(self, *, stops: Sequence[PlannedStop]) -> Sequence[SendResult]:
+    # The module's pure function, as the Provider protocol's method.
+    judge = staticmethod(judge)
+
+    def send(self, *, stops: Sequence[PlannedStop], options: StopOptions) -> Sequence[SendResult]:
         if len(stops) == 1:
             return [self._send_one(stops[0])]
         bulk = self._send_bulk(stops)
@@ -280,10 +361,3 @@ class AwsBatchProvider:
 
     def notices(self, *, options: StopOptions, stops: Sequence[PlannedStop]) -> Sequence[str]:
         return []
-
-    def verify_message(self, *, before: JobState, after: JobState, options: StopOptions) -> str:
-        if after.native_state == "PENDING":
-            return "stop accepted; PENDING jobs are cancelled once their dependencies finish"
-        if after.native_state == "RUNNABLE":
-            return "stop accepted; a RUNNABLE job is cancelled when it reaches the queue's head"
-        return f"stop accepted; job is still {after.native_state}"

@@ -12,12 +12,13 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from jobctl.engine import STILL_RUNNING
 from jobctl.errors import NotFoundError, ProviderError, UsageError
 from jobctl.models import (
     Action,
     JobRef,
     JobState,
+    Judgement,
+    Outcome,
     Phase,
     Selection,
     SendResult,
@@ -25,6 +26,7 @@ from jobctl.models import (
     Verb,
 )
 from jobctl.providers.base import ProviderConfig, ProviderInfo, ReasonMode
+from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
 from jobctl.validate import first_refused
 
 if TYPE_CHECKING:
@@ -188,6 +190,80 @@ def _plan_execution(ref: JobRef, job: JobState, options: StopOptions) -> Action:
     return Action.send(CANCEL_EXECUTION, request, where, extra=unsent)
 
 
+def judge(
+    *,
+    before: JobState,
+    after: JobState | None,
+    operation: str,
+    options: StopOptions,
+    previous: str | None = None,
+) -> Judgement:
+    """What CancelJob/CancelJobExecution did, from the state after it (pure).
+
+    Only CANCELED is this call's doing; a job COMPLETED or an execution SUCCEEDED, FAILED,
+    TIMED_OUT... meanwhile ended on its own. A job CANCELED without force may still have
+    executions running on their devices: said, and counted in the result.
+    """
+    if after is None:
+        return not_seen()
+    if operation == CANCEL_EXECUTION:
+        return _judge_execution(after, options)
+    if after.native_state == "CANCELED":
+        running = int(after.extra.get("in_progress_executions") or 0)
+        if running:
+            return Judgement(
+                stopped_outcome(options.verb),
+                _left_running(after, running, options),
+                extra={"in_progress_executions": running},
+            )
+        return Judgement(stopped_outcome(options.verb), _canceled(after, options))
+    if after.native_state == "DELETION_IN_PROGRESS":
+        return Judgement(
+            Outcome.ALREADY_FINISHED,
+            "DELETION_IN_PROGRESS: another request deleted the job before the stop took effect",
+        )
+    if after.phase is F:
+        return on_its_own(after)
+    return Judgement(Outcome.STOPPING, f"stop accepted; job is still {after.native_state}")
+
+
+def _canceled(after: JobState, options: StopOptions) -> str:
+    # IoT's own record of the cancel (reasonCode: comment), else its state.
+    message = str(after.extra.get("status_reason") or f"job {after.native_state}")
+    if forced(options) and after.extra.get("force_canceled"):
+        message += "; forceCanceled: executions in progress were cancelled too"
+    return message
+
+
+def _left_running(after: JobState, running: int, options: StopOptions) -> str:
+    if forced(options):
+        return (
+            f"job {after.native_state}; {_executions(running)} still IN_PROGRESS "
+            "while IoT force-cancels them"
+        )
+    return (
+        f"job {after.native_state}, but {_executions(running)} still IN_PROGRESS on "
+        "their devices: cancel without --force leaves started executions running; "
+        "--force would cancel them (now: jobctl cancel --force --thing NAME "
+        f"{after.job_id})"
+    )
+
+
+def _judge_execution(after: JobState, options: StopOptions) -> Judgement:
+    where = f"execution on thing {after.extra.get('thing')}"
+    if after.native_state == "CANCELED":
+        message = f"{where} CANCELED"
+        if after.extra.get("force_canceled"):
+            message += " (forceCanceled)"
+        return Judgement(stopped_outcome(options.verb), message)
+    if after.phase is F:
+        return Judgement(
+            Outcome.ALREADY_FINISHED,
+            f"{where} {after.native_state} on its own before the stop took effect",
+        )
+    return Judgement(Outcome.STOPPING, f"stop accepted; {where} is still {after.native_state}")
+
+
 def _epoch(value: Any) -> float | None:
     timestamp = getattr(value, "timestamp", None)
     return float(timestamp()) if callable(timestamp) else None
@@ -203,8 +279,6 @@ def job_state(raw: Mapping[str, Any]) -> JobState:
     if isinstance(in_progress, int):
         extra["in_progress_executions"] = in_progress
         extra["queued_executions"] = int(details.get("numberOfQueuedThings") or 0)
-        if phase is F and in_progress > 0:
-            extra[STILL_RUNNING] = {"in_progress_executions": in_progress}
     if raw.get("isConcurrent") is not None:
         extra["is_concurrent"] = bool(raw["isConcurrent"])
     if raw.get("forceCanceled"):
@@ -301,7 +375,10 @@ class AwsIotProvider:
     def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
         return plan(ref=ref, job=job, options=options)
 
-    def send(self, *, stops: Sequence[PlannedStop]) -> Sequence[SendResult]:
+    # The module's pure function, as the Provider protocol's method.
+    judge = staticmethod(judge)
+
+    def send(self, *, stops: Sequence[PlannedStop], options: StopOptions) -> Sequence[SendResult]:
         return [self._send_one(stop) for stop in stops]
 
     def _send_one(self, stop: PlannedStop) -> SendResult:
@@ -334,22 +411,3 @@ class AwsIotProvider:
                 "--reason and --reason-code are kept in the audit log only"
             )
         return notices
-
-    def verify_message(self, *, before: JobState, after: JobState, options: StopOptions) -> str:
-        thing = after.extra.get("thing")
-        if thing is not None:
-            return f"stop accepted; execution on thing {thing} is still {after.native_state}"
-        running = int(after.extra.get("in_progress_executions") or 0)
-        if after.phase is F and running:
-            if forced(options):
-                return (
-                    f"job {after.native_state}; {_executions(running)} still IN_PROGRESS "
-                    "while IoT force-cancels them"
-                )
-            return (
-                f"job {after.native_state}, but {_executions(running)} still IN_PROGRESS on "
-                "their devices: cancel without --force leaves started executions running; "
-                "--force would cancel them (now: jobctl cancel --force --thing NAME "
-                f"{after.job_id})"
-            )
-        return f"stop accepted; job is still {after.native_state}"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         Action,
         JobRef,
         JobState,
+        Judgement,
         Phase,
         PlannedStop,
         Selection,
@@ -126,14 +127,31 @@ class Provider(Protocol):
         """
         ...
 
-    def send(self, *, stops: Sequence[PlannedStop]) -> Sequence[SendResult]:
-        """Send stop requests (at most `info.send_batch`, one operation); one result per stop."""
+    def send(self, *, stops: Sequence[PlannedStop], options: StopOptions) -> Sequence[SendResult]:
+        """Send stop requests (at most `info.send_batch`, one operation); one result per stop.
+
+        `options` are the run's: a provider that must decide again at send time (a job that
+        moved while it waited) decides by the same matrix as `plan`.
+        """
         ...
 
     def notices(self, *, options: StopOptions, stops: Sequence[PlannedStop]) -> Sequence[str]:
         """One-line notices for stderr before anything is sent (fields the API lacks, force)."""
         ...
 
-    def verify_message(self, *, before: JobState, after: JobState, options: StopOptions) -> str:
-        """What to tell the user about a job that is still not finished after the stop."""
+    def judge(
+        self,
+        *,
+        before: JobState,
+        after: JobState | None,
+        operation: str,
+        options: StopOptions,
+        previous: str | None = None,
+    ) -> Judgement:
+        """What an accepted `operation` did, from the job's state after it: pure, no I/O.
+
+        `before` is the state at lookup, `after` the one seen now (None: not found), and
+        `previous` the native state an earlier look after the stop saw (--wait), if any.
+        A job that reached a final state not through this call is never cancelled/terminated.
+        """
         ...

@@ -23,6 +23,8 @@ from jobctl.models import (
     ActionKind,
     JobRef,
     JobState,
+    Judgement,
+    Outcome,
     Phase,
     Selection,
     SendResult,
@@ -30,6 +32,7 @@ from jobctl.models import (
     Verb,
 )
 from jobctl.providers.base import ProviderConfig, ProviderInfo, ReasonMode
+from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
 
 if TYPE_CHECKING:
     from jobctl.models import PlannedStop
@@ -154,6 +157,46 @@ def plan(*, job: JobState, options: StopOptions) -> Action:
     )
 
 
+_STARTED = "it had started before TerminateJob landed"
+
+
+def judge(
+    *,
+    before: JobState,
+    after: JobState | None,
+    operation: str,
+    options: StopOptions,
+    previous: str | None = None,
+) -> Judgement:
+    """What TerminateJob did, from the state after it (pure).
+
+    TerminateJob stops a job whatever its state, asynchronously: RUNNING after it is
+    `stopping`. A job queued at lookup that is seen started afterwards (now, or by an earlier
+    look during --wait) had started before the request landed, which `cancel` never means to
+    stop: the result says so. A job that SUCCEEDs meanwhile finished on its own.
+    """
+    if after is None:
+        return not_seen()
+    started = before.phase is Phase.QUEUED and (
+        after.phase is Phase.RUNNING or INFO.phase_of(previous or "") is Phase.RUNNING
+    )
+    if after.phase is Phase.FINISHED:
+        if after.succeeded:
+            return on_its_own(after)
+        message = f"{after.native_state} after {operation}"
+        reason = after.extra.get("status_reason")
+        if reason:
+            message += f" ({reason})"
+        if started:
+            message += f"; {_STARTED}"
+        return Judgement(stopped_outcome(options.verb), message)
+    message = (
+        "termination accepted; Tencent terminates asynchronously: the job is still "
+        f"{after.native_state}, and FAILED once terminated"
+    )
+    return Judgement(Outcome.STOPPING, f"{_STARTED}; {message}" if started else message)
+
+
 def _timestamp(text: Any) -> float | None:
     """The API's times are ISO 8601 in UTC, "2024-05-01T08:00:00Z"."""
     if not text:
@@ -195,7 +238,6 @@ class TencentProvider:
         self.region = resolve_region(config)
         self._new_client = make_client(config)
         self._local = threading.local()
-        self._options: dict[str, StopOptions] = {}
         self.timeout = config.timeout
         self.backoff: Backoff = Backoff()
         # How often to look whether a SUBMITTED job has moved on: soon at first, then calmly.
@@ -217,7 +259,8 @@ class TencentProvider:
             backoff=self.backoff,
             deadline=deadline,
             sleep=pacing.sleep,
-            before_retry=pacing.acquire if method == TERMINATE else (lambda: True),
+            # A TerminateJob retry takes a token too, but never waits for one past the deadline.
+            before_retry=pacing.acquire if method == TERMINATE else (lambda deadline: True),
         )
 
     def _describe_ids(
@@ -299,17 +342,20 @@ class TencentProvider:
     # -- stopping -----------------------------------------------------------------------------
 
     def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
-        # Kept to plan again should a SUBMITTED job have started by the time it can be sent.
-        self._options[job.job_id] = options
         return plan(job=job, options=options)
 
-    def send(self, *, stops: Sequence[PlannedStop]) -> Sequence[SendResult]:
+    # The module's pure function, as the Provider protocol's method.
+    judge = staticmethod(judge)
+
+    def send(self, *, stops: Sequence[PlannedStop], options: StopOptions) -> Sequence[SendResult]:
         from jobctl.ratelimit import current_pacing
 
         pacing = current_pacing()
-        return [self._terminate(str(stop.action.request["JobId"]), pacing) for stop in stops]
+        return [
+            self._terminate(str(stop.action.request["JobId"]), pacing, options) for stop in stops
+        ]
 
-    def _terminate(self, job_id: str, pacing: Pacing) -> SendResult:
+    def _terminate(self, job_id: str, pacing: Pacing, options: StopOptions) -> SendResult:
         """TerminateJob until it is accepted, refused for good, or out of time."""
         from tencentcloud.batch.v20170312 import models
 
@@ -325,12 +371,11 @@ class TencentProvider:
                 waited = self._wait_out_submitted(job_id, exc, deadline, pacing)
                 if isinstance(waited, SendResult):
                     return waited
-                options = self._options.get(job_id)
-                replanned = plan(job=waited, options=options) if options else None
-                if replanned is not None and replanned.kind is ActionKind.REFUSE:
+                replanned = plan(job=waited, options=options)
+                if replanned.kind is ActionKind.REFUSE:
                     # `cancel` without --force never stops a started job, however it started.
                     message = f"{replanned.message} (it started while jobctl waited)"
-                    return SendResult(False, None, None, message)
+                    return SendResult(False, None, None, message, refused=True)
                 if waited.phase is Phase.FINISHED:
                     # TerminateJob on a finished job is accepted and does nothing: claiming it
                     # would report a stop that never happened.
@@ -338,8 +383,14 @@ class TencentProvider:
                         f"{waited.native_state} on its own while jobctl waited; nothing more sent"
                     )
                     return SendResult(False, None, None, message, already_finished=True)
-                if not pacing.acquire():
-                    return _failure(exc, pacing)
+                if not pacing.acquire(deadline):
+                    if pacing.stop.is_set():
+                        return _failure(exc, pacing)
+                    message = (
+                        f"the job left SUBMITTED, but {_seconds(self.timeout)} ran out before "
+                        "the rate limit let TerminateJob go again: run again or raise --timeout"
+                    )
+                    return SendResult(False, exc.request_id, exc.code, message)
                 continue
             return SendResult(True, response.RequestId)
 
@@ -377,12 +428,6 @@ class TencentProvider:
         if options.reason_is_default and options.reason_code is None:
             return []
         return [_NO_REASON_FIELD]
-
-    def verify_message(self, *, before: JobState, after: JobState, options: StopOptions) -> str:
-        return (
-            f"termination accepted; Tencent terminates asynchronously and the job is still "
-            f"{after.native_state} (--wait waits until it is FAILED)"
-        )
 
 
 def _failure(exc: ProviderError, pacing: Pacing) -> SendResult:

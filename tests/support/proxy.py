@@ -18,6 +18,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -98,6 +99,9 @@ class Proxy:
     # How long a SLOW fault holds a request before hanging up: past the client's timeout.
     slow_seconds: float = 3.0
     forwarded: list[Seen] = field(default_factory=list)
+    # Run before forwarding a request of that operation (Seen.operation): a test's way to have
+    # the world change between jobctl's lookup and its stop request landing, deterministically.
+    before: dict[str, Callable[[Seen], None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -132,6 +136,9 @@ class Proxy:
                     return
                 if delay:
                     time.sleep(delay)
+                hook = proxy.before.get(operation)
+                if hook is not None:
+                    hook(seen)
                 answer = self._forward(body)
                 with proxy._lock:
                     proxy.forwarded.append(replace(seen, status=answer.status, answer=answer.body))
