@@ -46,6 +46,9 @@ class Seen:
     # For a forwarded request: the server's answer, before any fault spoiled it.
     status: int = 0
     answer: bytes = b""
+    # time.monotonic() when the request arrived: tests bound the product's retry schedule
+    # by these, never by how long a whole run took.
+    at: float = 0.0
 
     def accepted(self) -> bool:
         """The server took the request (Tencent reports errors inside an HTTP 200)."""
@@ -110,12 +113,13 @@ class Proxy:
                 pass
 
             def do_request(self) -> None:
+                arrived = time.monotonic()
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 action = self.headers.get("X-TC-Action") or self.path.rstrip("/").rsplit("/", 1)[-1]
                 dialect = dialect_of(self.path, dict(self.headers.items()))
                 operation = operation_of(self.command, self.path, action, dialect)
-                seen = Seen(self.command, self.path, action, body, operation, dialect)
+                seen = Seen(self.command, self.path, action, body, operation, dialect, at=arrived)
                 with proxy._lock:
                     proxy.seen.append(seen)
                     delay = proxy.delays.get(action, 0.0)
