@@ -123,12 +123,12 @@ def test_a_cold_cache_asks_once_then_answers_from_the_cache(batch, proxy, monkey
     queued, running = batch.add_job("RUNNABLE", queue="q1"), batch.add_job("STARTING")
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
     # A generous deadline: this test is about the lookup, not about a slow CI machine.
-    done, _ = tab_process("cancel -p aws-batch ", env={"JOBCTL_COMPLETE_TIMEOUT": "10"})
+    done = tab_process("cancel -p aws-batch ", env={"JOBCTL_COMPLETE_TIMEOUT": "10"})
     assert (done.returncode, done.stderr) == (0, "")
     assert sorted(done.stdout.split()) == sorted([queued, running])
     asked = len(proxy.seen)
     assert asked > 0
-    done, _ = tab_process("cancel -p aws-batch --queue ")
+    done = tab_process("cancel -p aws-batch --queue ")
     assert sorted(done.stdout.split()) == ["jobctl-q", "q1"]
     assert len(proxy.seen) == asked  # warm now: nothing more was asked
 
@@ -195,7 +195,7 @@ def test_a_server_that_never_answers_costs_one_deadline(aws_env, silent_server, 
     by the TAB's exit less than a deadline after it was opened. On a machine so busy that
     the deadline passes before the SDK is even imported, no connection is made at all."""
     switch = {"JOBCTL_COMPLETE_FAST": "0"} if path == "typer" else {}
-    done, _ = tab_process(
+    done = tab_process(
         f"cancel -p aws-batch --endpoint-url {silent_server.url} ",
         env={**switch, "JOBCTL_COMPLETE_TIMEOUT": ""},  # the default deadline: 1 s
     )
