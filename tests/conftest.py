@@ -17,6 +17,7 @@ import pytest
 from jobctl.sandbox.aws import ACCESS_KEY, SECRET_KEY, BatchWorld, MotoServer, moto_server
 from jobctl.sandbox.iot import IotWorld
 from jobctl.sandbox.tencent_emulator import TencentBatchEmulator
+from tests.hardening.tally import TALLY
 from tests.support.proxy import Proxy
 
 
@@ -133,3 +134,26 @@ def tencent(monkeypatch: pytest.MonkeyPatch) -> Iterator[TencentBatchEmulator]:
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
         monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
         yield emulator
+
+
+# The hardening suite's figures (tests/hardening/tally.py), at the end of the run. Under
+# pytest-xdist each worker counts its own share and hands it over as it finishes; only the
+# controller, which loads this file but not tests/hardening/conftest.py, prints the sum.
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["jobctl_tally"] = TALLY.snapshot()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    TALLY.add(getattr(node, "workeroutput", {}).get("jobctl_tally", {}))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TALLY.requests or TALLY.bad_inputs:
+        terminalreporter.section("jobctl reliability figures")
+        for line in TALLY.lines():
+            terminalreporter.write_line(line)

@@ -7,11 +7,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from jobctl.complete import cache, scope
+from jobctl.complete import cache, remote, scope
 from jobctl.complete.catalog import Table
 from tests.support.completion import described, installed_jobctl, tab, tab_process
 
@@ -122,36 +123,66 @@ def test_a_cold_cache_asks_once_then_answers_from_the_cache(batch, proxy, monkey
     queued, running = batch.add_job("RUNNABLE", queue="q1"), batch.add_job("STARTING")
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
     # A generous deadline: this test is about the lookup, not about a slow CI machine.
-    done, _ = tab_process("cancel -p aws-batch ", env={"JOBCTL_COMPLETE_TIMEOUT": "10"})
+    done = tab_process("cancel -p aws-batch ", env={"JOBCTL_COMPLETE_TIMEOUT": "10"})
     assert (done.returncode, done.stderr) == (0, "")
     assert sorted(done.stdout.split()) == sorted([queued, running])
     asked = len(proxy.seen)
     assert asked > 0
-    done, _ = tab_process("cancel -p aws-batch --queue ")
+    done = tab_process("cancel -p aws-batch --queue ")
     assert sorted(done.stdout.split()) == ["jobctl-q", "q1"]
     assert len(proxy.seen) == asked  # warm now: nothing more was asked
 
 
-@pytest.fixture
-def silent_server() -> Iterator[str]:
+@dataclass
+class SilentServer:
     """A TCP server on 127.0.0.1 that accepts connections and never says a word."""
+
+    url: str = ""
+    # Per connection, time.monotonic() when it was accepted and when the client closed it.
+    accepted: list[float] = field(default_factory=list)
+    closed: list[float] = field(default_factory=list)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
     listener = socket.create_server(("127.0.0.1", 0))
+    server = SilentServer(f"http://127.0.0.1:{listener.getsockname()[1]}")
     held: list[socket.socket] = []
+    threads: list[threading.Thread] = []
     stop = threading.Event()
+
+    def hold(connection: socket.socket) -> None:
+        connection.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                if not connection.recv(65536):
+                    server.closed.append(time.monotonic())
+                    return
+            except TimeoutError:
+                continue
+            except OSError:
+                server.closed.append(time.monotonic())
+                return
 
     def accept() -> None:
         listener.settimeout(0.1)
         while not stop.is_set():
             try:
-                held.append(listener.accept()[0])
+                connection = listener.accept()[0]
             except TimeoutError:
                 continue
+            server.accepted.append(time.monotonic())
+            held.append(connection)
+            threads.append(threading.Thread(target=hold, args=(connection,), daemon=True))
+            threads[-1].start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    yield server
     stop.set()
     thread.join()
+    for worker in threads:
+        worker.join()
     for connection in [*held, listener]:
         connection.close()
 
@@ -159,11 +190,21 @@ def silent_server() -> Iterator[str]:
 @needs_jobctl
 @pytest.mark.parametrize("path", ["fast", "typer"])
 def test_a_server_that_never_answers_costs_one_deadline(aws_env, silent_server, path) -> None:
+    """The TAB gives up on the lookup at its deadline (1 s from the lookup's start), before
+    the SDK's own 1 s time-out on the request would: the server sees the connection closed
+    by the TAB's exit less than a deadline after it was opened. On a machine so busy that
+    the deadline passes before the SDK is even imported, no connection is made at all."""
     switch = {"JOBCTL_COMPLETE_FAST": "0"} if path == "typer" else {}
-    _, baseline = tab_process("ca", env=switch)  # this machine's cost of any TAB, right now
-    done, took = tab_process(
-        f"cancel -p aws-batch --endpoint-url {silent_server} ",
+    done = tab_process(
+        f"cancel -p aws-batch --endpoint-url {silent_server.url} ",
         env={**switch, "JOBCTL_COMPLETE_TIMEOUT": ""},  # the default deadline: 1 s
     )
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "", "")
-    assert took - baseline < 1.5
+    assert len(silent_server.accepted) <= 1  # no retry: the deadline covers the whole lookup
+    # The process has exited: its connection is closed, or closing as the server reads.
+    give_up = time.monotonic() + 30
+    while len(silent_server.closed) < len(silent_server.accepted):
+        assert time.monotonic() < give_up, "the TAB's connection outlived the TAB"
+        time.sleep(0.01)
+    for opened, closed in zip(silent_server.accepted, silent_server.closed, strict=True):
+        assert closed - opened < remote.DEFAULT_DEADLINE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import ClassVar
 
 from jobctl.dispatch import dispatch
@@ -36,6 +35,10 @@ def planned(n: int) -> list[PlannedStop]:
 
 def test_a_chunk_handed_back_is_sent_one_by_one_by_every_worker() -> None:
     provider = NoBulkEndpoint()
+    # The first four single sends wait for each other: they all get through only if four
+    # workers send at once (with fewer, the barrier breaks and the test fails).
+    four = threading.Barrier(4, timeout=30)
+    started = iter(range(12))
 
     def send(chunk: list[PlannedStop]) -> list[Result]:
         if len(chunk) > 1:
@@ -44,7 +47,9 @@ def test_a_chunk_handed_back_is_sent_one_by_one_by_every_worker() -> None:
         with provider.lock:
             provider.active += 1
             provider.most_active = max(provider.most_active, provider.active)
-        time.sleep(0.05)
+            first_four = next(started) < 4
+        if first_four:
+            four.wait()
         with provider.lock:
             provider.active -= 1
         return [Result("aws-batch", None, chunk[0].ref.job_id, "cancel", Outcome.STOPPING)]

@@ -6,15 +6,20 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from jobctl.models import JobRef, PlannedStop, Selection, StopOptions, Verb
+from jobctl.providers import _tencent
+from jobctl.providers import tencent as tencent_provider
 from jobctl.providers.base import ProviderConfig
 from jobctl.providers.tencent import TencentProvider, plan
-from jobctl.ratelimit import RateLimiter, pacing
+from jobctl.ratelimit import Pacing, RateLimiter, pacing
 from jobctl.sandbox.tencent_emulator import TencentBatchEmulator
 from tests.conftest import TENCENT_SECRET_ID, TENCENT_SECRET_KEY
 
@@ -29,12 +34,62 @@ def add(emu: TencentBatchEmulator, state: str, **kwargs: Any) -> str:
     return emu.add_job(name=f"job-in-{state.lower()}", state=state, **kwargs)
 
 
-def later(seconds: float, action: Any, *args: Any) -> threading.Timer:
-    """Run `action` on a timer thread while the CLI is busy in this one."""
-    timer = threading.Timer(seconds, action, args)
-    timer.daemon = True
-    timer.start()
-    return timer
+When = Callable[[Callable[[], bool], Callable[[], object]], None]
+
+
+@pytest.fixture
+def when() -> Iterator[When]:
+    """`when(ready, action)`: run `action` on a helper thread as soon as `ready()` holds, while
+    the CLI is busy in this one. The move is made on something the emulator saw (a request,
+    an error), never after a guessed delay, which a busy machine would outrun."""
+    done = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def watch(ready: Callable[[], bool], action: Callable[[], object]) -> None:
+        while not ready():
+            if done.wait(0.005):
+                return
+        action()
+
+    def start(ready: Callable[[], bool], action: Callable[[], object]) -> None:
+        thread = threading.Thread(target=watch, args=(ready, action), daemon=True)
+        threads.append(thread)
+        thread.start()
+
+    yield start
+    done.set()
+    for thread in threads:
+        thread.join()
+
+
+@dataclass
+class Clock:
+    """The clock the Tencent adapter reads its deadlines from, moved only by its own waits."""
+
+    now: float = 0.0
+    # Every wait the adapter asked for, in order.
+    waits: list[float] = field(default_factory=list)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Tencent's waits (backoff, SUBMITTED polling) on an injected clock: a wait moves it at
+    once instead of sleeping, so a test states when jobctl gives up in the adapter's own
+    seconds, whatever the machine's speed. An interrupt still ends a wait, as it would."""
+    injected = Clock()
+    fake_time = SimpleNamespace(monotonic=lambda: injected.now)
+    monkeypatch.setattr(tencent_provider, "time", fake_time)
+    monkeypatch.setattr(_tencent, "time", fake_time)
+
+    def sleep(self: Pacing, seconds: float) -> bool:
+        if self.stop.is_set():
+            return False
+        injected.waits.append(seconds)
+        injected.now += max(seconds, 0.0)
+        return True
+
+    monkeypatch.setattr(Pacing, "sleep", sleep)
+    return injected
 
 
 def provider_for(emu: TencentBatchEmulator, **config: Any) -> TencentProvider:
@@ -148,10 +203,12 @@ def test_termination_is_asynchronous_so_the_outcome_is_stopping(cli, tencent) ->
     assert tencent.job(job).terminate_requested
 
 
-def test_wait_turns_stopping_into_terminated(cli, tencent) -> None:
+def test_wait_turns_stopping_into_terminated(cli, tencent, when) -> None:
     tencent.terminate_delay = 30.0
     job = add(tencent, "RUNNING")
-    later(0.5, tencent.advance, 30.0)
+    # The lookup, the look after TerminateJob (the job still RUNNING: `stopping`), then the
+    # first of --wait's: the job finishes while jobctl is waiting for it.
+    when(lambda: tencent.stats.requests.get("DescribeJobs", 0) >= 3, lambda: tencent.advance(30))
     ran = cli("terminate", *BASE, "--wait", "--poll-interval", "0.1s", "--timeout", "20s", job)
     assert ran.code == 0, ran.stderr
     assert ran.by_job()[job]["outcome"] == "terminated"
@@ -168,10 +225,15 @@ def test_wait_times_out_with_exit_5(cli, tencent) -> None:
 # -- SUBMITTED: Tencent refuses TerminateJob until the job moves on -----------------------
 
 
-def test_submitted_job_is_retried_until_it_leaves_submitted(cli, tencent) -> None:
+def in_use(emu: TencentBatchEmulator) -> Callable[[], bool]:
+    """TerminateJob was refused because the job is SUBMITTED: jobctl is waiting it out."""
+    return lambda: emu.stats.errors.get("ResourceInUse.Job", 0) > 0
+
+
+def test_submitted_job_is_retried_until_it_leaves_submitted(cli, tencent, when) -> None:
     job = add(tencent, "SUBMITTED", pinned=False)
     # The emulator moves a job on after state_seconds (10) of its clock.
-    later(0.6, tencent.advance, 10.0)
+    when(in_use(tencent), lambda: tencent.advance(10.0))
     ran = cli("cancel", *BASE, "--timeout", "20s", job)
     assert ran.code == 0, ran.stderr
     result = ran.by_job()[job]
@@ -189,10 +251,10 @@ def test_submitted_job_is_retried_until_it_leaves_submitted(cli, tencent) -> Non
     ],
 )
 def test_submitted_job_that_starts_meanwhile_follows_the_matrix(
-    cli, tencent, args, outcome
+    cli, tencent, when, args, outcome
 ) -> None:
     job = add(tencent, "SUBMITTED")
-    later(0.5, lambda: tencent.set_state(job, "RUNNING", pinned=True))
+    when(in_use(tencent), lambda: tencent.set_state(job, "RUNNING", pinned=True))
     ran = cli(*args, *BASE, "--timeout", "20s", job)
     result = ran.by_job()[job]
     assert result["outcome"] == outcome, result
@@ -205,9 +267,9 @@ def test_submitted_job_that_starts_meanwhile_follows_the_matrix(
         assert tencent.job(job).state == "FAILED"
 
 
-def test_submitted_job_that_fails_by_itself_meanwhile_is_not_claimed(cli, tencent) -> None:
+def test_submitted_job_that_fails_by_itself_meanwhile_is_not_claimed(cli, tencent, when) -> None:
     job = add(tencent, "SUBMITTED")
-    later(0.5, lambda: tencent.set_state(job, "FAILED", pinned=True))
+    when(in_use(tencent), lambda: tencent.set_state(job, "FAILED", pinned=True))
     ran = cli("terminate", *BASE, "--timeout", "20s", job)
     assert ran.code == 0, ran.stderr
     result = ran.by_job()[job]
@@ -216,35 +278,50 @@ def test_submitted_job_that_fails_by_itself_meanwhile_is_not_claimed(cli, tencen
     assert tencent.stats.terminate_accepted == 0
 
 
-def test_submitted_job_that_never_moves_fails_at_the_timeout(cli, tencent) -> None:
+def test_submitted_job_that_never_moves_fails_at_the_timeout(cli, tencent, clock) -> None:
     job = add(tencent, "SUBMITTED")
-    started = time.monotonic()
-    ran = cli("terminate", *BASE, "--timeout", "1s", job)
-    assert time.monotonic() - started < 10
+    ran = cli("terminate", *BASE, "--timeout", "1m", job)
     assert ran.code == 1
     result = ran.by_job()[job]
     assert result["outcome"] == "failed"
     assert result["message"].startswith("ResourceInUse.Job: ")
-    assert "still SUBMITTED after 1s" in result["message"]
+    assert "still SUBMITTED after 60s" in result["message"]
     assert not tencent.job(job).terminate_requested
-    # It looked, it did not hammer: one TerminateJob, the rest were lookups.
+    # It gave up when its clock reached --timeout, not before and not after...
+    assert clock.now == pytest.approx(60.0)
+    # ...having looked calmly, not hammered: one TerminateJob; between lookups a quarter of a
+    # second at first, then longer (the last wait is cut short by the deadline).
     assert terminate_calls(tencent) == 1
+    assert min(clock.waits[:-1]) >= 0.25
+    assert clock.waits[-2] >= 2.5
+    lookups = tencent.stats.requests["DescribeJobs"]
+    assert lookups == 1 + len(clock.waits)
 
 
-def test_interrupt_ends_the_wait_for_a_submitted_job(tencent) -> None:
+def test_interrupt_ends_the_wait_for_a_submitted_job(tencent, when, clock) -> None:
     job = add(tencent, "SUBMITTED")
-    provider = provider_for(tencent, timeout=60.0)
+    provider = provider_for(tencent, timeout=600.0)
     before = provider.describe(refs=[JobRef("tencent", job)])[JobRef("tencent", job)]
     options = StopOptions(verb=Verb.TERMINATE, reason="x")
     stop = PlannedStop(JobRef("tencent", job), before, plan(job=before, options=options))
     interrupted = threading.Event()
-    later(0.5, interrupted.set)
-    started = time.monotonic()
+    looked: list[int] = []
+
+    def ctrl_c() -> None:
+        looked.append(tencent.stats.requests.get("DescribeJobs", 0))
+        interrupted.set()
+
+    # Ctrl-C while jobctl waits for the job to leave SUBMITTED.
+    when(in_use(tencent), ctrl_c)
     with pacing(RateLimiter(2.0), interrupted):
         [answer] = provider.send(stops=[stop], options=options)
-    assert time.monotonic() - started < 5
     assert (answer.accepted, answer.error_code) == (False, "ResourceInUse.Job")
     assert "interrupted" in answer.message
+    # The wait ended there: not at the deadline, and at most the lookup already on its way
+    # was made after the interrupt.
+    assert clock.now < 600
+    assert tencent.stats.requests["DescribeJobs"] <= looked[0] + 1
+    assert terminate_calls(tencent) == 1
 
 
 # -- throttling and transient errors ------------------------------------------------------

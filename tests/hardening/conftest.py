@@ -1,7 +1,7 @@
 """Fixtures for the hardening suite: every provider's world behind a fault-injecting proxy.
 
 `python -m pytest tests/hardening -q` ends with the figures the README's Reliability section
-quotes (tests/hardening/tally.py).
+quotes (tests/hardening/tally.py; printed by tests/conftest.py, which sums them over workers).
 """
 
 from __future__ import annotations
@@ -108,10 +108,3 @@ def endpoints(aws_env: MotoServer, tencent: TencentBatchEmulator) -> Iterator[En
     yield found
     found.aws.stop()
     found.tencent.stop()
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if TALLY.requests or TALLY.bad_inputs:
-        terminalreporter.section("jobctl reliability figures")
-        for line in TALLY.lines():
-            terminalreporter.write_line(line)

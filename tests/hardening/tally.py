@@ -1,10 +1,13 @@
-"""The figures the README's Reliability section quotes, summed over one run of this suite."""
+"""The figures the README's Reliability section quotes, summed over one run of this suite
+(over every worker's share of it when the run is spread by pytest-xdist: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 @dataclass
@@ -38,6 +41,22 @@ class Tally:
         with self._lock:
             self.bad_inputs += tried
             self.requests_on_bad_input += requests
+
+    def snapshot(self) -> dict[str, Any]:
+        """The figures as plain data: what a test worker hands to the controller (xdist)."""
+        with self._lock:
+            data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+            data["faults"] = dict(self.faults)
+        return data
+
+    def add(self, data: Mapping[str, Any]) -> None:
+        """Add another worker's snapshot to these figures."""
+        with self._lock:
+            for f in fields(self):
+                if f.name == "faults":
+                    self.faults.update(data.get("faults", {}))
+                else:
+                    setattr(self, f.name, getattr(self, f.name) + int(data.get(f.name, 0)))
 
     def lines(self) -> list[str]:
         faults = ", ".join(f"{kind} {n}" for kind, n in sorted(self.faults.items())) or "none"
