@@ -10,8 +10,10 @@ import typer
 
 from jobctl import __version__
 from jobctl.complete import hooks
+from jobctl.durations import format_duration
 from jobctl.errors import ExitCode, JobctlError
 from jobctl.models import Verb
+from jobctl.settings import DEFAULT_TIMEOUT
 
 EXIT_CODES = """\
 Exit codes: 0 every job ok · 1 every job failed, an unexpected error, or standard output
@@ -170,7 +172,7 @@ def _stop_command(verb: Verb, summary: str) -> None:
         ] = False,
         timeout: Annotated[
             str, typer.Option("--timeout", help="Longest --wait, and retry budget (e.g. 90s, 10m).")
-        ] = "10m",
+        ] = format_duration(DEFAULT_TIMEOUT),
         poll_interval: Annotated[
             str, typer.Option("--poll-interval", help="Time between --wait lookups.")
         ] = "2s",

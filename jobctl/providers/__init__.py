@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, cast
 
+from jobctl import ENTRY_POINT_GROUP
 from jobctl.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from jobctl.providers.base import Provider, ProviderConfig, ProviderInfo
 
-ENTRY_POINT_GROUP = "jobctl.providers"
+__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "Registration", "create", "info", "names"]
 
 
 @dataclass(frozen=True)

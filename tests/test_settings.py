@@ -1,0 +1,184 @@
+"""One settings resolver for runs and TAB: flag > environment > config file > default, each
+value with its source; and the profile rule that had drifted between them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobctl import config, providers, settings
+from jobctl.complete import scope
+from jobctl.complete.catalog import Table
+from jobctl.sandbox.aws import ACCESS_KEY, SECRET_KEY
+from tests.support.completion import tab
+
+UNKNOWN_JOB = "00000000-0000-4000-8000-000000000000"
+
+
+def write_config(clean_env: Path, text: str) -> Path:
+    path = clean_env / "config" / "jobctl" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+# -- the drift the issue found: profile precedence in a run and in TAB's cache key ----------
+
+
+def test_tab_offers_only_the_ids_of_the_account_a_run_would_use(
+    cli, batch, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """flag > AWS_PROFILE > config file, in the run and in TAB alike. TAB used to put the
+    file's profile before AWS_PROFILE: ids listed under one account were offered where a run
+    would use the other."""
+    (clean_env / "aws-credentials").write_text(
+        f"[staging]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
+    )
+    write_config(clean_env, '[providers.aws-batch]\nprofile = "prod"\n')
+    job = batch.add_job("RUNNABLE", name="staging-etl")
+    monkeypatch.setenv("AWS_PROFILE", "staging")
+    listed = cli("list", "-p", "aws-batch", "-o", "json")
+    assert listed.code == 0, listed.stderr
+    assert [r["job_id"] for r in listed.json()["results"]] == [job]
+
+    assert tab("cancel -p aws-batch ") == [job]
+    assert tab("cancel -p aws-batch --profile prod ") == []
+    monkeypatch.delenv("AWS_PROFILE")
+    assert tab("cancel -p aws-batch ") == []  # a run now would use the file's "prod"
+    assert tab("cancel -p aws-batch --profile staging ") == [job]
+
+
+def test_aws_profile_is_no_part_of_a_tencent_scope(
+    cli, tencent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS_PROFILE picks no Tencent credentials, so it must not split Tencent's cache."""
+    job = tencent.add_job(name="nightly", state="RUNNABLE", pinned=True)
+    monkeypatch.setenv("AWS_PROFILE", "staging")
+    assert cli("list", "-p", "tencent", "-o", "json").code == 0
+    monkeypatch.delenv("AWS_PROFILE")
+    assert tab("cancel -p tencent ") == [job]
+
+
+@pytest.mark.parametrize("flag", [None, "from-flag"])
+@pytest.mark.parametrize("env", [None, "from-env"])
+@pytest.mark.parametrize("file", [None, "from-file"])
+@pytest.mark.parametrize("name", ["aws-batch", "aws-iot", "tencent"])
+def test_a_run_and_tab_resolve_the_same_profile(
+    name: str,
+    flag: str | None,
+    env: str | None,
+    file: str | None,
+    clean_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if env is not None:
+        monkeypatch.setenv("AWS_PROFILE", env)
+    if file is not None:
+        write_config(clean_env, f'[providers.{name}]\nprofile = "{file}"\n')
+    info = providers.info(name)
+    flags = settings.Flags(profile=flag)
+    run = settings.load(flags, file=config.load()).provider(name, facts=info).config.profile
+    facts = Table().facts(name)
+    assert facts is not None
+    tab_key = scope.resolve(facts, region=None, profile=flag, endpoint=None)
+    expected = flag or (env if name != "tencent" else None) or file
+    assert run == tab_key[2] == expected
+
+
+# -- the resolver: every value, and where it came from ------------------------------------
+
+
+def test_each_value_comes_from_the_first_place_that_sets_it(clean_env: Path) -> None:
+    path = write_config(
+        clean_env,
+        "[defaults]\n"
+        'provider = "aws-iot"\n'
+        'output = "plain"\n'
+        "\n"
+        "[providers.aws-batch]\n"
+        'region = "eu-west-1"\n'
+        'profile = "prod"\n'
+        'endpoint_url = "http://127.0.0.1:5000"\n'
+        "concurrency = 8\n"
+        "rate = 3\n",
+    )
+    info = providers.info("aws-batch")
+    file = config.load()
+    environ = {"AWS_DEFAULT_REGION": "us-east-2", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+
+    nothing = settings.load(environ={}, file=config.FileConfig())
+    batch = nothing.provider("aws-batch", facts=info)
+    assert [(f, v.value, v.source) for f, v in batch.items()] == [
+        ("region", None, "not set"),
+        ("profile", None, "not set"),
+        ("endpoint_url", None, "not set"),
+        ("concurrency", info.default_concurrency, "default"),
+        ("rate", None, "not set"),
+        ("timeout", 600.0, "default"),
+        ("request_timeout", None, "not set"),
+    ]
+    assert (nothing.output.value, nothing.provider_name.value) == (None, None)
+
+    from_file = settings.load(environ={}, file=file)
+    batch = from_file.provider("aws-batch", facts=info)
+    assert [(f, v.value, v.source) for f, v in batch.items()][:5] == [
+        ("region", "eu-west-1", f"region in [providers.aws-batch] of {path}:6"),
+        ("profile", "prod", f"profile in [providers.aws-batch] of {path}:7"),
+        ("endpoint_url", "http://127.0.0.1:5000", f"endpoint_url in [providers.aws-batch] of {path}:8"),  # noqa: E501
+        ("concurrency", 8, f"concurrency in [providers.aws-batch] of {path}:9"),
+        ("rate", 3, f"rate in [providers.aws-batch] of {path}:10"),
+    ]  # fmt: skip
+    assert from_file.provider_name.source == f"provider in [defaults] of {path}:2"
+
+    from_env = settings.load(environ={**environ, "JOBCTL_OUTPUT": "json"}, file=file)
+    batch = from_env.provider("aws-batch", facts=info)
+    assert (batch.region.value, batch.region.source) == ("us-east-2", "AWS_DEFAULT_REGION")
+    assert batch.endpoint_url.source == "AWS_ENDPOINT_URL"
+    assert (from_env.output.value, from_env.output.source) == ("json", "JOBCTL_OUTPUT")
+
+    flags = settings.Flags(region="ap-south-1", concurrency=2, rate=0.5, timeout=90.0)
+    from_flags = settings.load(flags, environ=environ, file=file)
+    batch = from_flags.provider("aws-batch", facts=info, region_hint="us-west-2")
+    assert (batch.region.value, batch.region.source) == ("us-west-2", "the job's ARN region")
+    assert (batch.concurrency.source, batch.rate.source) == ("--concurrency", "--rate")
+    assert (batch.timeout.value, batch.timeout.source) == (90.0, "--timeout")
+    assert from_flags.provider("aws-batch", facts=info).region.source == "--region"
+
+    api = settings.load(settings.Flags(region="ap-south-1", api=True), environ={}, file=file)
+    assert api.provider("aws-batch", facts=info).region.source == "region="
+
+
+def test_a_bad_value_is_refused_naming_where_it_came_from(clean_env: Path) -> None:
+    info = providers.info("tencent")
+    environ = {"TENCENTCLOUD_ENDPOINT_URL": "http://user:pw@127.0.0.1:9"}
+    resolved = settings.load(environ=environ, file=config.FileConfig())
+    with pytest.raises(Exception, match=r"^TENCENTCLOUD_ENDPOINT_URL must not carry a user"):
+        _ = resolved.provider("tencent", facts=info).config
+    flagged = settings.load(settings.Flags(region="not a region"), environ={})
+    with pytest.raises(Exception, match=r"^--region 'not a region' is not a region name"):
+        _ = flagged.provider("tencent", facts=info).config
+
+
+def test_the_completion_table_holds_the_facts_the_resolver_reads() -> None:
+    """TAB resolves with the generated table, a run with ProviderInfo: the same facts."""
+    for name in providers.BUILTIN:
+        info, facts = providers.info(name), Table().facts(name)
+        assert facts is not None
+        for field in ("region_env", "profile_env", "endpoint_env"):
+            assert list(getattr(facts, field)) == list(getattr(info, field)), (name, field)
+        assert facts.default_concurrency == info.default_concurrency
+        assert facts.default_rate == info.default_rate
+
+
+def test_one_home_for_the_ten_minute_default() -> None:
+    import dataclasses
+
+    from jobctl.engine import RunSettings
+    from jobctl.providers.base import ProviderConfig
+    from jobctl.runner import StopArgs
+
+    assert settings.DEFAULT_TIMEOUT == 600.0
+    assert RunSettings().timeout == ProviderConfig().timeout == settings.DEFAULT_TIMEOUT
+    defaults = {f.name: f.default for f in dataclasses.fields(StopArgs)}
+    assert defaults["timeout"] == settings.DEFAULT_TIMEOUT
