@@ -299,6 +299,32 @@ def providers(output: OutputOpt = None) -> int:
     return show(output.value if output else None)
 
 
+config_app = typer.Typer(
+    name="config",
+    help="Where each setting comes from: flag > environment > config file > default.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(config_app)
+
+
+@config_app.command(name="show")
+def config_show(output: OutputOpt = None) -> int:
+    """Every resolved setting per provider, and where it came from (secrets as ***)."""
+    from jobctl import config_show as command
+
+    return command.show(output.value if output else None)
+
+
+@config_app.command(name="path")
+def config_path(output: OutputOpt = None, quiet: QuietOpt = False) -> int:
+    """The config file jobctl reads ($JOBCTL_CONFIG, else $XDG_CONFIG_HOME/jobctl/config.toml)."""
+    from jobctl import config_show as command
+
+    return command.path(output.value if output else None, quiet=quiet)
+
+
 def _add_sandbox() -> None:
     from jobctl.sandbox.cli import sandbox_app
 

@@ -1,5 +1,5 @@
 """One settings resolver for runs and TAB: flag > environment > config file > default, each
-value with its source; and the profile rule that had drifted between them."""
+value with its source; the profile rule that had drifted between them; `jobctl config`."""
 
 from __future__ import annotations
 
@@ -182,3 +182,120 @@ def test_one_home_for_the_ten_minute_default() -> None:
     assert RunSettings().timeout == ProviderConfig().timeout == settings.DEFAULT_TIMEOUT
     defaults = {f.name: f.default for f in dataclasses.fields(StopArgs)}
     assert defaults["timeout"] == settings.DEFAULT_TIMEOUT
+
+
+# -- jobctl config show / path --------------------------------------------------------------
+
+
+def test_config_show_prints_every_setting_and_its_source(
+    cli, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_config(
+        clean_env,
+        '[defaults]\nreason = "on-call"\n\n'
+        '[providers.tencent]\nendpoint_url = "http://127.0.0.1:9999"\nrate = 1\n'
+        '[providers.aws-iot]\nendpoint_url = "http://ops:hunter2@127.0.0.1:5000/?token=s3cret"\n',
+    )
+    monkeypatch.delenv("TENCENTCLOUD_ENDPOINT_URL")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_PROFILE", "staging")
+    monkeypatch.setenv("JOBCTL_PROVIDER", "tencent")
+    monkeypatch.setenv("JOBCTL_REQUEST_TIMEOUT", "20s")
+    ran = cli("config", "show", "-o", "json")
+    assert (ran.code, ran.stderr) == (0, "")
+    assert "hunter2" not in ran.stdout
+    assert "s3cret" not in ran.stdout
+
+    def row(provider: str | None, setting: str, value: object, source: str) -> dict[str, object]:
+        return {"provider": provider, "setting": setting, "value": value, "source": source}
+
+    aws_endpoint = "http://127.0.0.1:9"  # tests/conftest.py: no test can reach a cloud
+    unset = {
+        "region": "not set: the SDK's default (for AWS, the profile's region)",
+        "profile": "not set: the SDK's default credential chain",
+        "rate": "not set: no pacing beyond the SDK's backoff",
+    }
+    assert ran.json() == {
+        "schema_version": 1,
+        "command": "config show",
+        "results": [
+            row(None, "config_file", str(path), "XDG_CONFIG_HOME"),
+            row(None, "provider", "tencent", "JOBCTL_PROVIDER"),
+            row(None, "output", "json", "--output"),
+            row(None, "reason", "on-call", f"reason in [defaults] of {path}:2"),
+            row(None, "timeout", "10m", "default"),
+            row(None, "request_timeout", "20s", "JOBCTL_REQUEST_TIMEOUT"),
+            row("aws-batch", "region", "eu-west-1", "AWS_REGION"),
+            row("aws-batch", "profile", "staging", "AWS_PROFILE"),
+            row("aws-batch", "endpoint_url", aws_endpoint, "AWS_ENDPOINT_URL"),
+            row("aws-batch", "concurrency", 8, "default"),
+            row("aws-batch", "rate", None, unset["rate"]),
+            row("aws-iot", "region", "eu-west-1", "AWS_REGION"),
+            row("aws-iot", "profile", "staging", "AWS_PROFILE"),
+            row("aws-iot", "endpoint_url", aws_endpoint, "AWS_ENDPOINT_URL"),
+            row("aws-iot", "concurrency", 8, "default"),
+            row("aws-iot", "rate", None, unset["rate"]),
+            row("tencent", "region", None, unset["region"]),
+            row("tencent", "profile", None, unset["profile"]),
+            row(
+                "tencent",
+                "endpoint_url",
+                "http://127.0.0.1:9999",
+                f"endpoint_url in [providers.tencent] of {path}:5",
+            ),
+            row("tencent", "concurrency", 8, "default"),
+            row("tencent", "rate", 1, f"rate in [providers.tencent] of {path}:6"),
+        ],
+        "summary": {"total": 21, "ok": 21, "failed": 0},
+        "exit_code": 0,
+    }
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    redacted = cli("config", "show", "-o", "json").json()["results"]
+    iot_endpoint = next(
+        r for r in redacted if r["provider"] == "aws-iot" and "endpoint" in r["setting"]
+    )
+    assert iot_endpoint["value"] == "http://***@127.0.0.1:5000/?***"  # fmt: skip
+
+
+def test_config_show_plain_is_one_setting_a_line(cli) -> None:
+    ran = cli("config", "show")
+    assert ran.code == 0, ran.stderr
+    lines = ran.stdout.splitlines()
+    assert lines[1] == "-\tprovider\t-\tnot set"
+    assert "aws-batch\tconcurrency\t8\tdefault" in lines
+    assert all(len(line.split("\t")) == 4 for line in lines)
+
+
+def test_config_show_refuses_a_malformed_file_with_its_line(cli, clean_env: Path) -> None:
+    path = write_config(clean_env, "[providers.aws-batch]\nconcurrency = 0\n")
+    ran = cli("config", "show")
+    assert (ran.code, ran.stdout) == (4, "")
+    assert ran.stderr.startswith(f"jobctl: {path}:2: concurrency in [providers.aws-batch]")
+
+
+def test_config_path_names_the_file_even_when_it_is_missing_or_broken(
+    cli, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = clean_env / "config" / "jobctl" / "config.toml"
+    missing = cli("config", "path")
+    assert (missing.code, missing.stdout) == (0, f"{expected}\n")
+    assert "no config file there yet" in missing.stderr
+    assert cli("config", "path", "-q").stderr == ""
+
+    write_config(clean_env, "not = [toml\n")
+    broken = cli("config", "path")
+    assert (broken.code, broken.stdout, broken.stderr) == (0, f"{expected}\n", "")
+
+    monkeypatch.setenv("JOBCTL_CONFIG", str(clean_env / "elsewhere.toml"))
+    ran = cli("config", "path", "-o", "json")
+    assert ran.code == 0
+    assert ran.json()["results"] == [
+        {"path": str(clean_env / "elsewhere.toml"), "exists": False, "source": "JOBCTL_CONFIG"}
+    ]
+
+
+def test_config_is_in_the_help(cli) -> None:
+    ran = cli("config", "--help")
+    assert ran.code == 0
+    assert "show" in ran.stdout
+    assert "path" in ran.stdout
