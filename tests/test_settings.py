@@ -3,6 +3,9 @@ value with its source; the profile rule that had drifted between them; `jobctl c
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -292,6 +295,74 @@ def test_config_path_names_the_file_even_when_it_is_missing_or_broken(
     assert ran.json()["results"] == [
         {"path": str(clean_env / "elsewhere.toml"), "exists": False, "source": "JOBCTL_CONFIG"}
     ]
+
+
+# -- extras per cloud -----------------------------------------------------------------------
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("provider", "module", "args", "hint"),
+    [
+        ("aws-batch", "boto3", ["--region", "us-east-1", UNKNOWN_JOB], "jobctl[aws]"),
+        ("aws-iot", "boto3", ["--region", "us-east-1", "fw"], "jobctl[aws]"),
+        ("tencent", "tencentcloud", ["--region", "ap-guangzhou", "job-rybewp57"], "jobctl[tencent]"),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_a_missing_sdk_names_the_extra_to_install(
+    provider: str, module: str, args: list[str], hint: str
+) -> None:
+    probe = (
+        "import sys\n"
+        f"sys.modules[{module!r}] = None  # as if the extra were not installed\n"
+        "from jobctl.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "status", "-p", provider, *args],
+        capture_output=True, text=True, timeout=60, check=False, env=dict(os.environ),
+    )  # fmt: skip
+    assert done.returncode == 4, done.stderr
+    assert done.stderr == (
+        f"jobctl: provider {provider} needs {module}, which is not installed: "
+        f"pip install '{hint}'\n"
+    )
+
+
+def test_the_base_install_is_the_command_line_alone() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {dep.split(">")[0].split("[")[0] for dep in project["dependencies"]}
+    assert names == {"typer", "rich"}
+    extras = project["optional-dependencies"]
+    assert [d.split(">")[0] for d in extras["aws"]] == ["boto3"]
+    assert [d.split(">")[0] for d in extras["tencent"]] == [
+        "tencentcloud-sdk-python-common",
+        "tencentcloud-sdk-python-batch",
+    ]
+    assert extras["all"] == ["jobctl[aws,tencent]"]
+    # The Quick start's two lines install every SDK they drive.
+    assert "jobctl[all]" in extras["sandbox"]
+    assert "jobctl[all]" in extras["test"]
+
+
+def test_settings_import_nothing_but_the_standard_library() -> None:
+    probe = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "from jobctl import settings\n"
+        "s = settings.load(strict=False)\n"
+        "print(' '.join(sorted(set(sys.modules) - before)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert {m for m in loaded if m.startswith("jobctl")} == {"jobctl", "jobctl.settings"}
+    assert not loaded & {"dataclasses", "re", "tomllib", "json", "typer", "rich", "boto3"}
 
 
 def test_config_is_in_the_help(cli) -> None:
