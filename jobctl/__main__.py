@@ -10,7 +10,9 @@ def main() -> None:
     _missing_streams_to_devnull()
     # A TAB: answer from the generated table before Typer, rich or any SDK is imported
     # (DESIGN.md §8). JOBCTL_COMPLETE_FAST=0 sends every request to Typer, for comparison.
-    if os.environ.get("_JOBCTL_COMPLETE") and os.environ.get("JOBCTL_COMPLETE_FAST") != "0":
+    from jobctl.complete import COMPLETE_VAR
+
+    if os.environ.get(COMPLETE_VAR) and os.environ.get("JOBCTL_COMPLETE_FAST") != "0":
         from jobctl.complete import fast
 
         code = fast.answer(os.environ, sys.stdout)

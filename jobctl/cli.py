@@ -10,8 +10,10 @@ import typer
 
 from jobctl import __version__
 from jobctl.complete import hooks
+from jobctl.durations import format_duration
 from jobctl.errors import ExitCode, JobctlError
 from jobctl.models import Verb
+from jobctl.settings import DEFAULT_TIMEOUT
 
 EXIT_CODES = """\
 Exit codes: 0 every job ok · 1 every job failed, an unexpected error, or standard output
@@ -170,7 +172,7 @@ def _stop_command(verb: Verb, summary: str) -> None:
         ] = False,
         timeout: Annotated[
             str, typer.Option("--timeout", help="Longest --wait, and retry budget (e.g. 90s, 10m).")
-        ] = "10m",
+        ] = format_duration(DEFAULT_TIMEOUT),
         poll_interval: Annotated[
             str, typer.Option("--poll-interval", help="Time between --wait lookups.")
         ] = "2s",
@@ -295,6 +297,32 @@ def providers(output: OutputOpt = None) -> int:
     from jobctl.capabilities import show
 
     return show(output.value if output else None)
+
+
+config_app = typer.Typer(
+    name="config",
+    help="Where each setting comes from: flag > environment > config file > default.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(config_app)
+
+
+@config_app.command(name="show")
+def config_show(output: OutputOpt = None) -> int:
+    """Every resolved setting per provider, and where it came from (secrets as ***)."""
+    from jobctl import config_show as command
+
+    return command.show(output.value if output else None)
+
+
+@config_app.command(name="path")
+def config_path(output: OutputOpt = None, quiet: QuietOpt = False) -> int:
+    """The config file jobctl reads ($JOBCTL_CONFIG, else $XDG_CONFIG_HOME/jobctl/config.toml)."""
+    from jobctl import config_show as command
+
+    return command.path(output.value if output else None, quiet=quiet)
 
 
 def _add_sandbox() -> None:

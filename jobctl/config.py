@@ -1,4 +1,7 @@
-"""Settings from flags, environment and the config file, in that order (DESIGN.md §7).
+"""The config file: read, checked whole, and able to say which line holds a key.
+
+Which value wins (flag > environment > this file > default) is `jobctl.settings`' business
+(docs/ARCHITECTURE.md, "Settings"); this module only reads the file it names.
 
     # ~/.config/jobctl/config.toml
     [defaults]
@@ -17,7 +20,6 @@ Credentials are never read here: each SDK's own chain finds them.
 from __future__ import annotations
 
 import math
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jobctl import validate
+from jobctl import settings, validate
 from jobctl.errors import ConfigError, UsageError
 from jobctl.validate import shown
 
@@ -46,16 +48,15 @@ class FileConfig:
     path: Path | None = None
     defaults: Mapping[str, Any] = field(default_factory=dict)
     providers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The line each table and key is written on (`key_lines`), for "FILE:LINE" in messages.
+    lines: Mapping[tuple[str, ...], int] = field(default_factory=dict)
 
     def provider(self, name: str) -> Mapping[str, Any]:
         return self.providers.get(name, {})
 
-
-def config_path() -> Path:
-    if env := os.environ.get("JOBCTL_CONFIG"):
-        return Path(env)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "jobctl" / "config.toml"
+    def where(self, *keys: str) -> str:
+        """The "FILE:LINE" of a key ("providers", "aws-batch", "region"), else of its table."""
+        return _Where(self.path, self.lines)(*keys) if self.path is not None else ""
 
 
 def _label(key: str) -> str:
@@ -66,9 +67,9 @@ def _label(key: str) -> str:
 class _Where:
     """Where a table or key is in the file, for messages: "FILE:LINE"."""
 
-    def __init__(self, path: Path, text: str) -> None:
+    def __init__(self, path: Path, lines: Mapping[tuple[str, ...], int]) -> None:
         self.path = path
-        self._lines = key_lines(text)
+        self._lines = lines
 
     def __call__(self, *keys: str) -> str:
         # The key's own line, else the line of the nearest table that holds it.
@@ -144,7 +145,7 @@ def _check_place(name: str, table: Mapping[str, Any], where: _Where) -> None:
 
 def load(path: Path | None = None) -> FileConfig:
     """The config file, checked whole; a missing file is an empty config."""
-    path = path or config_path()
+    path = path or Path(settings.config_path())
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -162,7 +163,8 @@ def load(path: Path | None = None) -> FileConfig:
         # tomllib says where: "... (at line 3, column 7)".
         msg = f"config file {path} is malformed: {exc}"
         raise ConfigError(msg) from exc
-    where = _Where(path, text)
+    lines = key_lines(text)
+    where = _Where(path, lines)
     for key in data:
         if key not in ("defaults", "providers"):
             msg = (
@@ -187,7 +189,8 @@ def load(path: Path | None = None) -> FileConfig:
             raise ConfigError(msg)
         _check_table(table, _PROVIDER_KEYS, ("providers", name), where)
         _check_place(name, table, where)
-    return FileConfig(path, dict(defaults), {n: dict(t) for n, t in providers_raw.items()})
+    providers = {n: dict(t) for n, t in providers_raw.items()}
+    return FileConfig(path, dict(defaults), providers, lines)
 
 
 # tomllib gives values, not lines: a small scanner finds the line a key is written on.
@@ -233,12 +236,3 @@ def key_lines(text: str) -> dict[tuple[str, ...], int]:
                 in_string = quotes
                 break
     return lines
-
-
-def first(*values: Any) -> Any:
-    """The first value that is set: flag, then environment, then file, then default."""
-    return next((v for v in values if v is not None and v != ""), None)
-
-
-def env_first(names: tuple[str, ...]) -> str | None:
-    return next((os.environ[name] for name in names if os.environ.get(name)), None)

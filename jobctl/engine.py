@@ -28,6 +28,7 @@ from jobctl.models import (
 from jobctl.providers.base import BulkUnsupported, Provider
 from jobctl.ratelimit import RateLimiter, pacing
 from jobctl.sanitize import redact
+from jobctl.settings import DEFAULT_TIMEOUT
 from jobctl.wait_notice import wait_timeout_notice
 
 
@@ -47,7 +48,7 @@ class RunSettings:
     dry_run: bool = False
     ignore_not_found: bool = False
     wait: bool = False
-    timeout: float = 600.0
+    timeout: float = DEFAULT_TIMEOUT
     poll_interval: float = 2.0
 
 

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 FORMATS = ("table", "plain", "json", "ndjson")
 
+# Columns of free text, which wrap to what width is left (`config show` has value and source).
+_FREE_TEXT = ("message", "name", "value", "source")
 _OUTCOME_STYLE = {
     "cancelled": "green",
     "terminated": "green",
@@ -69,9 +71,13 @@ class Renderer:
     """Writes one command's results in one format; `row` streams, `finish` writes the rest,
     `close` gives the exit code (or the error, when standard output refused the results)."""
 
-    def __init__(self, fmt: str, command: str, *, stdout: IO[str] | None = None) -> None:
+    def __init__(
+        self, fmt: str, command: str, *, stdout: IO[str] | None = None, noun: str | None = "job"
+    ) -> None:
         self.fmt = fmt
         self.command = command
+        # What a table's closing count counts ("3 jobs, 3 ok"); None: a listing, no count.
+        self.noun = noun
         # sys.stdout is None when jobctl was started without one (`>&-`).
         stream: IO[str] | None = stdout if stdout is not None else sys.stdout
         self.stdout: IO[str] = stream if stream is not None else io.StringIO()
@@ -148,13 +154,13 @@ class Renderer:
         for column in columns:
             # Words that decide a script's next step never wrap or shrink; free text takes
             # what width is left, and an id folds only when the terminal is too narrow.
-            fixed = column not in ("message", "name") and (column != "job_id" or wide)
+            fixed = column not in _FREE_TEXT and (column != "job_id" or wide)
             table.add_column(
                 column.replace("_", " ").upper(),
                 overflow="fold",
                 no_wrap=fixed,
                 min_width=len(column) if fixed else None,
-                ratio=1 if column in ("message", "name") else None,
+                ratio=1 if column in _FREE_TEXT else None,
             )
         for row in rows:
             cells = []
@@ -165,7 +171,10 @@ class Renderer:
             table.add_row(*cells)
         if rows:
             console.print(table)
-        parts = [f"{summary.total} job{'s' if summary.total != 1 else ''}", f"{summary.ok} ok"]
+        if self.noun is None:
+            return collected.getvalue()
+        parts = [f"{summary.total} {self.noun}{'s' if summary.total != 1 else ''}"]
+        parts.append(f"{summary.ok} ok")
         if summary.failed:
             parts.append(f"{summary.failed} failed")
         console.print(Text(", ".join(parts), style="bold"))

@@ -13,7 +13,7 @@ from io import BytesIO, TextIOWrapper
 from typing import IO, Any, BinaryIO, TextIO
 
 from jobctl import config as cfg
-from jobctl import providers, refs, safety, selection, validate
+from jobctl import providers, refs, safety, selection, settings, validate
 from jobctl.audit import AuditLog, Kind, default_path, user_and_host
 from jobctl.audit import time_limit as audit_time_limit
 from jobctl.engine import Engine, Group, Hooks, RunSettings, Summary, exit_code_for, summarize
@@ -52,7 +52,7 @@ class StopArgs:
     ignore_not_found: bool = False
     yes: bool = False
     wait: bool = False
-    timeout: float = 600.0
+    timeout: float = settings.DEFAULT_TIMEOUT
     poll_interval: float = 2.0
     concurrency: int | None = None
     rate: float | None = None
@@ -99,24 +99,14 @@ def _std(name: str) -> TextIO:
 
 
 def output_format(conn: Connection, file: cfg.FileConfig, io: Io) -> str:
-    import os
-
-    from jobctl.render import FORMATS
-
-    fmt = cfg.first(conn.output, os.environ.get("JOBCTL_OUTPUT"), file.defaults.get("output"))
-    if fmt is None:
-        return "table" if io.stdout_is_tty() else "plain"
-    if fmt not in FORMATS:
-        given = validate.shown(str(fmt))
-        msg = f"unknown output format {given}: choose one of {', '.join(FORMATS)}"
-        raise UsageError(msg)
-    return str(fmt)
+    resolved = settings.load(settings.Flags(output=conn.output), file=file)
+    return resolved.output_format(stdout_is_tty=io.stdout_is_tty())
 
 
 def resolve_refs(
     jobs: Sequence[str], conn: Connection, file: cfg.FileConfig, io: Io, things: Sequence[str] = ()
 ) -> tuple[list[JobRef], dict[str, ProviderInfo]]:
-    default = cfg.first(conn.provider, file.defaults.get("provider"))
+    default = settings.load(settings.Flags(provider=conn.provider), file=file).provider_name.value
     known = providers.names()
     resolved = refs.resolve(jobs, provider=default, known=known, stdin=io.stdin, targets=things)
     infos = {name: providers.info(name) for name in {ref.provider for ref in resolved}}
@@ -132,58 +122,11 @@ def provider_config(
     file: cfg.FileConfig,
     timeout: float,
 ) -> ProviderConfig:
-    section = file.provider(name)
-    where = f"in [providers.{name}] of {file.path}"
-    chosen_region = _first_with_source(
-        (region, "the job's ARN region"),
-        (conn.region, "--region"),
-        (cfg.env_first(info.region_env), "/".join(info.region_env)),
-        (section.get("region"), f"region {where}"),
+    flags = settings.Flags(
+        region=conn.region, profile=conn.profile, endpoint_url=conn.endpoint_url, timeout=timeout
     )
-    if chosen_region is not None:
-        validate.check_region(chosen_region[0], source=chosen_region[1])
-    env_name = next((n for n in info.endpoint_env if cfg.env_first((n,))), None)
-    endpoint = _first_with_source(
-        (conn.endpoint_url, "--endpoint-url"),
-        (cfg.env_first(info.endpoint_env), env_name or ""),
-        (section.get("endpoint_url"), f"endpoint_url {where}"),
-    )
-    if endpoint is not None:
-        validate.check_endpoint(endpoint[0], source=endpoint[1], provider=name)
-    return ProviderConfig(
-        region=chosen_region[0] if chosen_region else None,
-        profile=cfg.first(conn.profile, cfg.env_first(info.profile_env), section.get("profile")),
-        endpoint_url=endpoint[0] if endpoint else None,
-        timeout=timeout,
-        **request_timeouts(),
-    )
-
-
-def _first_with_source(*candidates: tuple[Any, str]) -> tuple[str, str] | None:
-    """The first value set, and where it came from (for an error message naming it)."""
-    value = cfg.first(*(value for value, _ in candidates))
-    if value is None:
-        return None
-    return str(value), next(source for v, source in candidates if v == value)
-
-
-REQUEST_TIMEOUT_ENV = "JOBCTL_REQUEST_TIMEOUT"
-
-
-def request_timeouts() -> dict[str, float]:
-    """JOBCTL_REQUEST_TIMEOUT (a duration): the longest wait for one answer, connecting included.
-
-    Unset, the SDK defaults stand (5s to connect, 30s to read an answer).
-    """
-    import os
-
-    from jobctl.durations import parse_duration
-
-    text = os.environ.get(REQUEST_TIMEOUT_ENV)
-    if not text:
-        return {}
-    seconds = parse_duration(text, option=REQUEST_TIMEOUT_ENV)
-    return {"connect_timeout": min(seconds, 5.0), "read_timeout": seconds}
+    resolved = settings.load(flags, file=file)
+    return resolved.provider(name, facts=info, region_hint=region).config
 
 
 def open_provider(
@@ -200,7 +143,7 @@ def connect(
     *,
     concurrency: int | None = None,
     rate: float | None = None,
-    timeout: float = 600.0,
+    timeout: float = settings.DEFAULT_TIMEOUT,
 ) -> list[Group]:
     """One provider instance per (provider, region): SDKs load and credentials resolve here.
 
@@ -237,15 +180,14 @@ def make_group(
     rate: float | None,
 ) -> Group:
     info = instance.info
-    section = file.provider(info.name)
+    flags = settings.Flags(concurrency=concurrency, rate=rate)
+    resolved = settings.load(flags, file=file).provider(info.name, facts=info)
     return Group(
         provider=instance,
         region=getattr(instance, "region", None),
         refs=refs,
-        concurrency=int(
-            cfg.first(concurrency, section.get("concurrency"), info.default_concurrency)
-        ),
-        rate=cfg.first(rate, section.get("rate"), info.default_rate),
+        concurrency=int(resolved.concurrency.value),
+        rate=resolved.rate.value,
     )
 
 
@@ -257,7 +199,7 @@ def default_reason(verb: Verb) -> str:
 def stop_options(args: StopArgs, file: cfg.FileConfig) -> StopOptions:
     validate.check_reason(args.reason)
     validate.check_reason_code(args.reason_code)
-    user_reason = cfg.first(args.reason, file.defaults.get("reason"))
+    user_reason = settings.load(settings.Flags(reason=args.reason), file=file).reason.value
     validate.check_reason(user_reason)
     return StopOptions(
         verb=args.verb,
@@ -269,12 +211,9 @@ def stop_options(args: StopArgs, file: cfg.FileConfig) -> StopOptions:
 
 
 def selected_provider(conn: Connection, file: cfg.FileConfig, what: str) -> str:
-    name = cfg.first(conn.provider, file.defaults.get("provider"))
-    if name is None:
-        msg = f"{what} needs a provider: pass -p/--provider or set JOBCTL_PROVIDER"
-        raise UsageError(msg)
-    providers.registration(str(name))
-    return str(name)
+    name = settings.load(settings.Flags(provider=conn.provider), file=file).require_provider(what)
+    providers.registration(name)
+    return name
 
 
 def stop(args: StopArgs, io: Io) -> int:
@@ -561,7 +500,7 @@ def list_jobs(conn: Connection, filters: FilterArgs, io: Io) -> int:
     name = selected_provider(conn, file, "jobctl list")
     info = providers.info(name)
     chosen = selection.build(info, filters)
-    listed = _list_selection(name, info, chosen, filters, conn, file, 600.0)
+    listed = _list_selection(name, info, chosen, filters, conn, file, settings.DEFAULT_TIMEOUT)
     region, jobs = listed.region, listed.jobs
     _remember(conn, name, [(j.job_id, j.native_state, j.name, j.extra.get("queue")) for j in jobs])
     rows = [

@@ -89,6 +89,11 @@ CORPUS = [
     "providers -",
     "providers -o ",
     "providers --output t",
+    "config ",
+    "config s",
+    "config show -",
+    "config show -o ",
+    "config path -",
     "sandbox ",
     "sandbox r",
     "sandbox -",
@@ -279,11 +284,21 @@ def test_a_tab_imports_no_framework_and_no_sdk(words, expected, tmp_path: Path) 
 
 
 def test_completion_reads_the_config_file_jobctl_reads(monkeypatch, tmp_path: Path) -> None:
-    from jobctl import config
-    from jobctl.complete import scope
+    """One resolver names the file for both: what a run loads is what TAB loads."""
+    from jobctl import config, settings
 
-    assert scope.config_path() == str(config.config_path())
+    def run_reads() -> str:
+        path = Path(settings.config_path())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('[defaults]\nprovider = "tencent"\n')
+        return str(config.load().path)
+
+    def tab_reads() -> str:
+        return str(settings.load(strict=False).file.where("defaults")).rsplit(":", 1)[0]
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert run_reads() == tab_reads()
     monkeypatch.delenv("XDG_CONFIG_HOME")
-    assert scope.config_path() == str(config.config_path())
+    assert run_reads() == tab_reads()
     monkeypatch.setenv("JOBCTL_CONFIG", str(tmp_path / "elsewhere.toml"))
-    assert scope.config_path() == str(config.config_path())
+    assert run_reads() == tab_reads()

@@ -80,7 +80,15 @@ def fish_tab(line: str, **env: str) -> dict[str, str]:
 
 def test_bash_completes_commands_options_providers_and_statuses() -> None:
     assert bash_tab("ca") == ["cancel"]
-    assert bash_tab("") == ["cancel", "terminate", "status", "list", "providers", "sandbox"]
+    assert bash_tab("") == [
+        "cancel",
+        "terminate",
+        "status",
+        "list",
+        "providers",
+        "config",
+        "sandbox",
+    ]
     assert bash_tab("cancel", "--dr") == ["--dry-run"]
     assert bash_tab("cancel", "-p", "") == ["aws-batch", "aws-iot", "tencent"]
     assert bash_tab("cancel", "-p", "aws-batch", "--status", "") == [

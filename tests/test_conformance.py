@@ -5,28 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.support.proxy import Proxy
-from tests.support.worlds import (
-    BatchConformance,
-    ConformanceWorld,
-    IotConformance,
-    TencentConformance,
-)
-
-WORLDS = ["aws-batch", "aws-iot", "tencent"]
+from tests.support.worlds import WORLDS, ConformanceWorld, build_world
 
 
 @pytest.fixture(params=WORLDS)
 def world(request: pytest.FixtureRequest) -> ConformanceWorld:
-    if request.param == "aws-batch":
-        batch = request.getfixturevalue("batch")
-        return BatchConformance(batch, request.getfixturevalue("aws_env").url)
-    if request.param == "aws-iot":
-        iot = request.getfixturevalue("iot")
-        return IotConformance(iot, request.getfixturevalue("aws_env").url)
-    if request.param == "tencent":
-        return TencentConformance(request.getfixturevalue("tencent"))
-    msg = f"no conformance world for {request.param}"
-    raise AssertionError(msg)
+    return build_world(request, request.param)
 
 
 @pytest.fixture

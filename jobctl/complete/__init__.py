@@ -10,6 +10,9 @@ calls the same value functions through `hooks`, and a test proves both paths ans
 Every module on the fast path imports the standard library only.
 """
 
+# The variable the shell scripts set to ask for completions (Click's complete_var).
+COMPLETE_VAR = "_JOBCTL_COMPLETE"
+
 
 class Defer(Exception):
     """The fast path cannot answer this request exactly; Typer's own completion will."""

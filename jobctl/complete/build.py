@@ -20,7 +20,7 @@ from typer._param_types import choice_as_str
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from jobctl import providers
-from jobctl.complete import hooks
+from jobctl.complete import COMPLETE_VAR, hooks
 from jobctl.complete.shells import zsh_escape
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from jobctl.complete.spec import Argument, Command, Help, Option, Provider, Values
 
 PROG = "jobctl"
-COMPLETE_VAR = "_JOBCTL_COMPLETE"
 # The file each shell's script is installed from (README, "Tab completion").
 SCRIPTS = {
     "bash": "jobctl.bash",
@@ -183,7 +182,10 @@ def provider_table() -> dict[str, Provider]:
             "states": {state: str(phase) for state, phase in info.state_map.items()},
             "regions": list(info.regions),
             "region_env": list(info.region_env),
+            "profile_env": list(info.profile_env),
             "endpoint_env": list(info.endpoint_env),
+            "default_concurrency": info.default_concurrency,
+            "default_rate": info.default_rate,
             "queues": info.queues,
         }
     return table

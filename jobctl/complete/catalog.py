@@ -24,13 +24,21 @@ if TYPE_CHECKING:
         def phase_words(self) -> list[str]: ...
 
 
-ENTRY_POINT_GROUP = "jobctl.providers"
-
-
 class Facts:
-    """One provider's static facts."""
+    """One provider's static facts: what TAB offers, and what `jobctl.settings` resolves with."""
 
-    __slots__ = ("endpoint_env", "name", "queues", "region_env", "regions", "states", "title")
+    __slots__ = (
+        "default_concurrency",
+        "default_rate",
+        "endpoint_env",
+        "name",
+        "profile_env",
+        "queues",
+        "region_env",
+        "regions",
+        "states",
+        "title",
+    )
 
     def __init__(
         self,
@@ -38,9 +46,12 @@ class Facts:
         title: str,
         states: Mapping[str, str],
         regions: Sequence[str],
-        region_env: Sequence[str],
-        endpoint_env: Sequence[str],
         *,
+        region_env: Sequence[str],
+        profile_env: Sequence[str],
+        endpoint_env: Sequence[str],
+        default_concurrency: int,
+        default_rate: float | None,
         queues: bool,
     ) -> None:
         self.name = name
@@ -49,7 +60,10 @@ class Facts:
         self.states = states
         self.regions = regions
         self.region_env = region_env
+        self.profile_env = profile_env
         self.endpoint_env = endpoint_env
+        self.default_concurrency = default_concurrency
+        self.default_rate = default_rate
         self.queues = queues
 
 
@@ -75,8 +89,11 @@ class Table:
             spec["title"],
             spec["states"],
             spec["regions"],
-            spec["region_env"],
-            spec["endpoint_env"],
+            region_env=spec["region_env"],
+            profile_env=spec["profile_env"],
+            endpoint_env=spec["endpoint_env"],
+            default_concurrency=spec["default_concurrency"],
+            default_rate=spec["default_rate"],
             queues=spec["queues"],
         )
 
@@ -106,8 +123,11 @@ class Registry:
             info.title,
             {state: str(phase) for state, phase in info.state_map.items()},
             info.regions,
-            info.region_env,
-            info.endpoint_env,
+            region_env=info.region_env,
+            profile_env=info.profile_env,
+            endpoint_env=info.endpoint_env,
+            default_concurrency=info.default_concurrency,
+            default_rate=info.default_rate,
             queues=info.queues,
         )
 
@@ -125,6 +145,8 @@ def _registered_names() -> list[str]:
     """
     import os
     import sys
+
+    from jobctl import ENTRY_POINT_GROUP
 
     header = f"[{ENTRY_POINT_GROUP}]"
     names = []

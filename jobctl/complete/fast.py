@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from jobctl.complete import Defer, shells
+from jobctl.complete import COMPLETE_VAR, Defer, shells
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,9 +20,6 @@ if TYPE_CHECKING:
     from jobctl.complete.parse import Context
     from jobctl.complete.shells import Item
     from jobctl.complete.spec import Command, Values
-
-COMPLETE_VAR = "_JOBCTL_COMPLETE"
-_PARAMS = ("provider", "region", "profile", "endpoint_url")
 
 
 def answer(environ: Mapping[str, str], out: IO[str]) -> int | None:
@@ -87,8 +84,9 @@ def _values(
     if kind == "none":
         return []
     from jobctl.complete.catalog import Table
+    from jobctl.complete.values import SCOPE_PARAMS
 
-    params = {name: ctx.value(name, environ) for name in _PARAMS}
+    params = {name: ctx.value(name, environ) for name in SCOPE_PARAMS}
     if kind in ("jobs", "queues"):
         from jobctl.complete import jobs
 

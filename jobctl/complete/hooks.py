@@ -14,8 +14,6 @@ from jobctl.complete import jobs as job_functions
 from jobctl.complete import values
 from jobctl.complete.catalog import Registry
 
-_PARAMS = ("provider", "region", "profile", "endpoint_url")
-
 Result = list[tuple[str, str] | str]
 
 
@@ -26,7 +24,7 @@ def _offer(
     *,
     with_command: bool = False,
 ) -> Result:
-    params = {name: ctx.params.get(name) for name in _PARAMS}
+    params = {name: ctx.params.get(name) for name in values.SCOPE_PARAMS}
     try:
         if with_command:
             pairs = function(Registry(), params, str(ctx.info_name), incomplete)

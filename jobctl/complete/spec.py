@@ -65,5 +65,8 @@ class Provider(TypedDict):
     states: dict[str, str]
     regions: list[str]
     region_env: list[str]
+    profile_env: list[str]
     endpoint_env: list[str]
+    default_concurrency: int
+    default_rate: float | None
     queues: bool

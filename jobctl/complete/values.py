@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     # Option name -> its value on the line (or its envvar), as Typer's ctx.params has it.
     Params = Mapping[str, str | None]
 
+# The options whose values say which provider and account a TAB is about, by parameter name.
+SCOPE_PARAMS = ("provider", "region", "profile", "endpoint_url")
 # Longer descriptions would wrap in Typer's path (it wraps at the terminal's width).
 _DESCRIPTION_WIDTH = 60
 
@@ -37,12 +39,9 @@ def narrow(pairs: Iterable[Pair], incomplete: str) -> list[Pair]:
 
 def effective_provider(line_value: str | None) -> str | None:
     """The provider the command would use: the line (or JOBCTL_PROVIDER), else the config."""
-    if line_value:
-        return line_value
-    from jobctl.complete.scope import config_defaults
+    from jobctl.complete.scope import default_provider
 
-    name = config_defaults().get("provider")
-    return str(name) if name else None
+    return default_provider(line_value)
 
 
 def in_scope(catalog: Catalog, params: Params) -> list[Facts]:

@@ -1,7 +1,9 @@
 """Provider registry: names to import paths, so an SDK loads only when its provider runs.
 
-Third-party providers register in the `jobctl.providers` entry-point group with a value
-`package.module:ClassName`; the module must also define `INFO`.
+Each built-in provider's SDK comes with an extra (`jobctl[aws]`, `jobctl[tencent]`,
+`jobctl[all]`); a missing one is exit 4 naming the extra to install. Third-party providers
+register in the `jobctl.providers` entry-point group with a value `package.module:ClassName`;
+the module must also define `INFO`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, cast
 
+from jobctl import ENTRY_POINT_GROUP
 from jobctl.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from jobctl.providers.base import Provider, ProviderConfig, ProviderInfo
 
-ENTRY_POINT_GROUP = "jobctl.providers"
+__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "Registration", "create", "info", "names"]
 
 
 @dataclass(frozen=True)
@@ -28,16 +31,16 @@ class Registration:
     install_hint: str
 
 
+# The extras of pyproject.toml that bring each built-in provider's SDK.
+AWS_HINT = "pip install 'jobctl[aws]'"
+TENCENT_HINT = "pip install 'jobctl[tencent]'"
+
 BUILTIN: dict[str, Registration] = {
     "aws-batch": Registration(
-        "aws-batch", "jobctl.providers.aws_batch", "AwsBatchProvider", "pip install jobctl"
+        "aws-batch", "jobctl.providers.aws_batch", "AwsBatchProvider", AWS_HINT
     ),
-    "aws-iot": Registration(
-        "aws-iot", "jobctl.providers.aws_iot", "AwsIotProvider", "pip install jobctl"
-    ),
-    "tencent": Registration(
-        "tencent", "jobctl.providers.tencent", "TencentProvider", "pip install jobctl"
-    ),
+    "aws-iot": Registration("aws-iot", "jobctl.providers.aws_iot", "AwsIotProvider", AWS_HINT),
+    "tencent": Registration("tencent", "jobctl.providers.tencent", "TencentProvider", TENCENT_HINT),
 }
 
 
@@ -77,10 +80,13 @@ def info(name: str) -> ProviderInfo:
 def create(name: str, config: ProviderConfig) -> Provider:
     """Instantiate a provider; this is where its SDK gets imported and credentials resolved."""
     reg = registration(name)
-    module = importlib.import_module(reg.module)
     try:
+        module = importlib.import_module(reg.module)
         cls = getattr(module, reg.class_name)
         return cast("Provider", cls(config=config))
     except ModuleNotFoundError as exc:
-        msg = f"provider {name} needs {exc.name}, which is not installed: {reg.install_hint}"
+        package = (exc.name or "jobctl").partition(".")[0]
+        if package == "jobctl":
+            raise  # a module of jobctl's own is missing: a broken install, not an extra
+        msg = f"provider {name} needs {package}, which is not installed: {reg.install_hint}"
         raise ConfigError(msg) from exc

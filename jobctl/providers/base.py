@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from jobctl.settings import DEFAULT_TIMEOUT
+
 if TYPE_CHECKING:
     from jobctl.models import (
         Action,
@@ -100,7 +102,7 @@ class ProviderConfig:
     profile: str | None = None
     endpoint_url: str | None = None
     # Upper bound in seconds for retrying one request (Tencent's SUBMITTED retry, backoff).
-    timeout: float = 600.0
+    timeout: float = DEFAULT_TIMEOUT
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
 

@@ -19,28 +19,7 @@ from tests.hardening.helpers import Endpoints
 from tests.hardening.tally import TALLY
 from tests.support.faults import Rule
 from tests.support.proxy import Proxy
-from tests.support.worlds import (
-    BatchConformance,
-    ConformanceWorld,
-    IotConformance,
-    TencentConformance,
-)
-
-WORLDS = ["aws-batch", "aws-iot", "tencent"]
-
-
-def build_world(request: pytest.FixtureRequest, provider: str) -> ConformanceWorld:
-    """The conformance suite's world for `provider` (tests/support/worlds.py)."""
-    if provider == "aws-batch":
-        batch = request.getfixturevalue("batch")
-        return BatchConformance(batch, request.getfixturevalue("aws_env").url)
-    if provider == "aws-iot":
-        iot = request.getfixturevalue("iot")
-        return IotConformance(iot, request.getfixturevalue("aws_env").url)
-    if provider == "tencent":
-        return TencentConformance(request.getfixturevalue("tencent"))
-    msg = f"no world for {provider}"
-    raise AssertionError(msg)
+from tests.support.worlds import WORLDS, ConformanceWorld, build_world
 
 
 @pytest.fixture(autouse=True)

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.hardening import corpus
-from tests.hardening.conftest import WORLDS
 from tests.hardening.helpers import Endpoints, assert_refused
 from tests.hardening.tally import TALLY
-from tests.support.worlds import TencentConformance
+from tests.support.worlds import WORLDS, TencentConformance
 
 # A well-formed id per provider, so that what is refused is the input under test.
 VALID_ID = {

@@ -21,9 +21,9 @@ from jobctl.models import JobRef, JobState, Outcome, Phase, Result, StopOptions,
 from jobctl.render import STATUS_COLUMNS, STOP_COLUMNS, Renderer
 from jobctl.sanitize import clean
 from tests.hardening import corpus
-from tests.hardening.conftest import WORLDS
 from tests.hardening.helpers import Endpoints, assert_refused, assert_terminal_safe
 from tests.hardening.tally import TALLY
+from tests.support.worlds import WORLDS
 
 SETTINGS = settings(
     max_examples=60,

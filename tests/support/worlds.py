@@ -2,12 +2,14 @@
 
 A world places jobs in a phase on its provider's real test server and answers what happened
 to them, in the provider's own terms. A provider joins the suite by adding a world here and
-its name to WORLDS in tests/test_conformance.py.
+a line to WORLDS and `build_world` below (the conformance and hardening suites both use them).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
+
+import pytest
 
 from jobctl.sandbox.aws import BatchWorld
 from jobctl.sandbox.iot import IotWorld
@@ -94,3 +96,20 @@ class TencentConformance:
 
     def stopped(self, job_id: str) -> bool:
         return self.emulator.job(job_id).terminate_requested
+
+
+WORLDS = ["aws-batch", "aws-iot", "tencent"]
+
+
+def build_world(request: pytest.FixtureRequest, provider: str) -> ConformanceWorld:
+    """The world for `provider`, on the fixtures that start its test server."""
+    if provider == "aws-batch":
+        batch = request.getfixturevalue("batch")
+        return BatchConformance(batch, request.getfixturevalue("aws_env").url)
+    if provider == "aws-iot":
+        iot = request.getfixturevalue("iot")
+        return IotConformance(iot, request.getfixturevalue("aws_env").url)
+    if provider == "tencent":
+        return TencentConformance(request.getfixturevalue("tencent"))
+    msg = f"no conformance world for {provider}"
+    raise AssertionError(msg)
