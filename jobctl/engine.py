@@ -100,9 +100,7 @@ def summarize(
 ) -> Summary:
     ok = sum(is_ok(r, ignore_not_found=ignore_not_found) for r in results)
     failed = len(results) - ok
-    timed_out = any(
-        r.outcome is Outcome.STOPPING and r.extra.get("wait_timed_out") for r in results
-    )
+    timed_out = any(r.outcome is Outcome.STOPPING and r.wait_timed_out for r in results)
     code = exit_code_for(ok, failed, interrupted=interrupted, timed_out=timed_out)
     return Summary(len(results), ok, failed, code)
 
@@ -134,6 +132,7 @@ def verified(
         outcome=judgement.outcome,
         message=judgement.message,
         state_after=after.native_state if after is not None else result.state_after,
+        still_running=judgement.still_running,
         extra={**result.extra, **judgement.extra},
     )
     return judged, judgement.escalate
@@ -202,7 +201,7 @@ class Engine:
             ref
             for index, group in enumerate(self.groups)
             for ref in group.refs
-            if self._results[(index, ref)].extra.get("wait_timed_out")
+            if self._results[(index, ref)].wait_timed_out
         ]
         if timed_out:
             self.hooks.on_notice(wait_timeout_notice(self.settings.timeout, timed_out))
@@ -225,7 +224,8 @@ class Engine:
             action=str(self.options.verb),
             outcome=Outcome.SKIPPED,
             state_before=before.native_state if before else None,
-            extra={"thing": ref.target} if ref.target is not None else {},
+            target=ref.target,
+            target_kind=group.provider.info.target_label if ref.target is not None else None,
         )
 
     def _lookup_and_plan(self, index: int, group: Group) -> list[PlannedStop]:
@@ -494,9 +494,7 @@ class Engine:
         if self.hooks.stop.is_set():
             return current
         return [
-            (s, replace(r, extra={**r.extra, "wait_timed_out": True}))
-            if r.outcome is Outcome.STOPPING
-            else (s, r)
+            (s, replace(r, wait_timed_out=True)) if r.outcome is Outcome.STOPPING else (s, r)
             for s, r in current
         ]
 
