@@ -1,12 +1,19 @@
 """Provider registry: names to import paths, so an SDK loads only when its provider runs.
 
 Third-party providers register in the `jobctl.providers` entry-point group with a value
-`package.module:ClassName`; the module must also define `INFO`.
+`package.module:ClassName`; the module must also define `INFO` (docs/providers.md).
+
+The in-memory reference provider (`memory`) is registered only while
+JOBCTL_ENABLE_MEMORY_PROVIDER=1: it stops nothing real, so a user never meets it in
+`jobctl providers`, --help or TAB, yet a provider author and the conformance kit can drive it
+through the real commands.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, cast
@@ -41,8 +48,22 @@ BUILTIN: dict[str, Registration] = {
 }
 
 
-@cache
+ENABLE_MEMORY_ENV = "JOBCTL_ENABLE_MEMORY_PROVIDER"
+MEMORY = Registration(
+    "memory", "jobctl.providers.memory", "MemoryProvider", "it ships with jobctl: reinstall jobctl"
+)
+
+
 def _registrations() -> dict[str, Registration]:
+    found = _installed()
+    if os.environ.get(ENABLE_MEMORY_ENV) == "1" and MEMORY.name not in found:
+        found = {**found, MEMORY.name: MEMORY}
+    return found
+
+
+@cache
+def _installed() -> dict[str, Registration]:
+    """The built-in providers and those registered in the entry-point group."""
     found = dict(BUILTIN)
     from importlib.metadata import entry_points
 
@@ -72,6 +93,18 @@ def info(name: str) -> ProviderInfo:
     reg = registration(name)
     module = importlib.import_module(reg.module)
     return cast("ProviderInfo", module.INFO)
+
+
+def declaring(wanted: Callable[[ProviderInfo], object]) -> list[str]:
+    """Names of the registered providers whose INFO has `wanted` (for "applies to X only")."""
+    found = []
+    for name in names():
+        try:
+            if wanted(info(name)):
+                found.append(name)
+        except ImportError:
+            continue  # a plug-in that cannot load says so when it is used
+    return found
 
 
 def create(name: str, config: ProviderConfig) -> Provider:

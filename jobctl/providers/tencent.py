@@ -119,6 +119,9 @@ INFO = ProviderInfo(
     ),
     region_env=("TENCENTCLOUD_REGION",),
     endpoint_env=("TENCENTCLOUD_ENDPOINT_URL",),
+    # The SDK sends user-info as the Host header and as HTTP Basic authorization in place of
+    # its request signature, and drops a path or a query without a word.
+    endpoint_host_only="Tencent signs requests with TENCENTCLOUD_SECRET_ID/KEY",
 )
 
 _NO_REASON_FIELD = (
@@ -236,6 +239,7 @@ class TencentProvider:
         from jobctl.providers._tencent import Backoff, make_client, resolve_region
 
         self.region = resolve_region(config)
+        self.send_batch = INFO.send_batch
         self._new_client = make_client(config)
         self._local = threading.local()
         self.timeout = config.timeout
