@@ -36,6 +36,18 @@ if TYPE_CHECKING:
 Q, R, F = Phase.QUEUED, Phase.RUNNING, Phase.FINISHED
 CANCEL_JOB, CANCEL_EXECUTION = "CancelJob", "CancelJobExecution"
 
+# A job execution's status on one thing (JobExecutionStatus), normalized the same way.
+EXECUTION_STATE_MAP: Mapping[str, Phase] = {
+    "QUEUED": Q,
+    "IN_PROGRESS": R,
+    "SUCCEEDED": F,
+    "FAILED": F,
+    "TIMED_OUT": F,
+    "REJECTED": F,
+    "REMOVED": F,
+    "CANCELED": F,
+}
+
 INFO = ProviderInfo(
     name="aws-iot",
     title="AWS IoT jobs",
@@ -91,6 +103,7 @@ INFO = ProviderInfo(
     },
     target_option="--thing",
     target_label="thing",
+    target_state_map=EXECUTION_STATE_MAP,
     target_pattern=re.compile(r"[a-zA-Z0-9:_-]{1,128}"),
     # comment's pattern is [^\p{C}]+: no control, format, surrogate, private or unassigned.
     reason_refused_categories=frozenset({"Cc", "Cf", "Cs", "Co", "Cn"}),
@@ -128,18 +141,6 @@ INFO = ProviderInfo(
     endpoint_env=("AWS_ENDPOINT_URL_IOT", "AWS_ENDPOINT_URL"),
     references=job_arns("iot", "IoT"),
 )
-
-# A job execution's status on one thing (JobExecutionStatus), normalized the same way.
-EXECUTION_STATE_MAP: Mapping[str, Phase] = {
-    "QUEUED": Q,
-    "IN_PROGRESS": R,
-    "SUCCEEDED": F,
-    "FAILED": F,
-    "TIMED_OUT": F,
-    "REJECTED": F,
-    "REMOVED": F,
-    "CANCELED": F,
-}
 
 _LOOKUP_THREADS = 8
 

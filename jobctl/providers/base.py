@@ -86,6 +86,8 @@ class ProviderInfo:
     # called in results and messages ("thing"); None when the provider has none.
     target_option: str | None = None
     target_label: str | None = None
+    # A sub-target's native state -> phase (an IoT job execution's status).
+    target_state_map: Mapping[str, Phase] = field(default_factory=dict)
     # Jobs live in named queues (`--queue`).
     queues: bool = False
     target_pattern: re.Pattern[str] | None = None
