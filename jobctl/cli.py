@@ -9,9 +9,11 @@ from typing import Annotated
 import typer
 
 from jobctl import __version__
+from jobctl import providers as registry
 from jobctl.complete import hooks
 from jobctl.errors import ExitCode, JobctlError
 from jobctl.models import Verb
+from jobctl.providers.base import ProviderInfo
 
 EXIT_CODES = """\
 Exit codes: 0 every job ok · 1 every job failed, an unexpected error, or standard output
@@ -70,7 +72,8 @@ ProviderOpt = Annotated[
         "--provider",
         envvar="JOBCTL_PROVIDER",
         show_envvar=False,
-        help="Provider for plain ids: aws-batch, aws-iot or tencent [env: JOBCTL_PROVIDER].",
+        help=f"Provider for plain ids: {registry.either([*registry.BUILTIN])} "
+        "[env: JOBCTL_PROVIDER].",
         autocompletion=hooks.providers,
     ),
 ]
@@ -106,7 +109,8 @@ QueueOpt = Annotated[
     str | None,
     typer.Option(
         "--queue",
-        help="aws-batch: only jobs in this queue (name or ARN).",
+        help=f"{' and '.join(registry.declaring(lambda i: i.queues, builtin=True))}: "
+        "only jobs in this queue (name or ARN).",
         autocompletion=hooks.queues,
     ),
 ]
@@ -129,6 +133,10 @@ AllOpt = Annotated[bool, typer.Option("--all", help="Every unfinished job in sco
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")]
 
 
+def _takes_things(info: ProviderInfo) -> bool:
+    return info.target_option == "--thing"
+
+
 def _stop_command(verb: Verb, summary: str) -> None:
     def command(
         jobs: Jobs = None,
@@ -148,7 +156,9 @@ def _stop_command(verb: Verb, summary: str) -> None:
         thing: Annotated[
             list[str] | None,
             typer.Option(
-                "--thing", help="aws-iot: stop the job's execution on this thing (repeatable)."
+                "--thing",
+                help=f"{' and '.join(registry.declaring(_takes_things, builtin=True))}: "
+                "stop the job's execution on this thing (repeatable).",
             ),
         ] = None,
         region: RegionOpt = None,

@@ -107,16 +107,24 @@ def info(name: str) -> ProviderInfo:
     return cast("ProviderInfo", module.INFO)
 
 
-def declaring(wanted: Callable[[ProviderInfo], object]) -> list[str]:
-    """Names of the registered providers whose INFO has `wanted` (for "applies to X only")."""
+def declaring(wanted: Callable[[ProviderInfo], object], *, builtin: bool = False) -> list[str]:
+    """Names of the registered providers whose INFO has `wanted` (for "applies to X only").
+
+    `builtin`: the built-in ones only, as --help says, without reading installed packages.
+    """
     found = []
-    for name in names():
+    for name in list(BUILTIN) if builtin else names():
         try:
             if wanted(info(name)):
                 found.append(name)
         except ImportError:
             continue  # a plug-in that cannot load says so when it is used
     return found
+
+
+def either(names: list[str]) -> str:
+    """'aws-batch, aws-iot or tencent'."""
+    return names[-1] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def create(name: str, config: ProviderConfig) -> Provider:
