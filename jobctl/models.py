@@ -106,7 +106,7 @@ class Selection:
 
     # Native states to match, already expanded from phases and upper-cased.
     states: frozenset[str]
-    # aws-batch job queue name or ARN; None: every queue in scope.
+    # A queue name or ARN (providers with `ProviderInfo.queues`); None: every queue in scope.
     queue: str | None = None
     # fnmatch-style pattern on the job name.
     name_glob: str | None = None

@@ -34,3 +34,18 @@ def test_the_memory_provider_is_hidden_unless_enabled(cli, monkeypatch) -> None:
     monkeypatch.setenv("JOBCTL_ENABLE_MEMORY_PROVIDER", "1")
     shown = [p["name"] for p in cli("providers", "-o", "json").json()["providers"]]
     assert shown[-1] == "memory"
+
+
+@pytest.mark.parametrize("module", ["aws_batch", "aws_iot", "tencent", "memory"])
+def test_a_provider_module_imports_no_engine_and_no_sdk(module: str) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        f"import jobctl.providers.{module}, sys; "
+        "loaded = {m.split('.')[0] for m in sys.modules} | set(sys.modules); "
+        "bad = {'boto3', 'tencentcloud', 'jobctl.engine', 'jobctl.dispatch', 'jobctl.runner'}; "
+        "assert not bad & loaded, bad & loaded"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
