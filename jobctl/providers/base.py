@@ -78,7 +78,8 @@ class ProviderInfo:
     # Native field names, for messages and `jobctl providers`.
     reason_field: str | None
     reason_code_field: str | None
-    # The matrix of DESIGN.md §2 in words, per verb and phase, for `jobctl providers`.
+    # What `plan` does, in words, per verb and phase, for `jobctl providers`; jobctl.testing
+    # reads it back against `plan` (docs/providers.md has the cell forms).
     matrix: Mapping[str, Mapping[str, str]]
     # What the provider cannot do, said plainly; printed by `providers`, consulted by notices.
     limitations: Mapping[str, str] = field(default_factory=dict)
