@@ -115,8 +115,9 @@ class AuditLog:
             "message": redact(result.message),
             "error": None if result.outcome.ok else redact(result.message),
         }
-        if result.extra.get("thing"):
-            entry["thing"] = result.extra["thing"]
+        if result.target is not None:
+            entry["target"] = result.target
+            entry["target_kind"] = result.target_kind
         self._pending.append((json.dumps(entry, ensure_ascii=True) + "\n").encode())
         if not self._leaving:
             self._flush(wait=not self._blocked)

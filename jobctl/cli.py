@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 
 from jobctl import __version__
+from jobctl import providers as registry
 from jobctl.complete import hooks
 from jobctl.durations import format_duration
 from jobctl.errors import ExitCode, JobctlError
 from jobctl.models import Verb
+from jobctl.providers.base import ProviderInfo
 from jobctl.settings import DEFAULT_TIMEOUT
 
 EXIT_CODES = """\
@@ -72,7 +74,8 @@ ProviderOpt = Annotated[
         "--provider",
         envvar="JOBCTL_PROVIDER",
         show_envvar=False,
-        help="Provider for plain ids: aws-batch, aws-iot or tencent [env: JOBCTL_PROVIDER].",
+        help=f"Provider for plain ids: {registry.either([*registry.BUILTIN])} "
+        "[env: JOBCTL_PROVIDER].",
         autocompletion=hooks.providers,
     ),
 ]
@@ -108,7 +111,8 @@ QueueOpt = Annotated[
     str | None,
     typer.Option(
         "--queue",
-        help="aws-batch: only jobs in this queue (name or ARN).",
+        help=f"{' and '.join(registry.declaring(lambda i: i.queues, builtin=True))}: "
+        "only jobs in this queue (name or ARN).",
         autocompletion=hooks.queues,
     ),
 ]
@@ -131,6 +135,10 @@ AllOpt = Annotated[bool, typer.Option("--all", help="Every unfinished job in sco
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")]
 
 
+def _takes_things(info: ProviderInfo) -> bool:
+    return info.target_option == "--thing"
+
+
 def _stop_command(verb: Verb, summary: str) -> None:
     def command(
         jobs: Jobs = None,
@@ -150,7 +158,9 @@ def _stop_command(verb: Verb, summary: str) -> None:
         thing: Annotated[
             list[str] | None,
             typer.Option(
-                "--thing", help="aws-iot: stop the job's execution on this thing (repeatable)."
+                "--thing",
+                help=f"{' and '.join(registry.declaring(_takes_things, builtin=True))}: "
+                "stop the job's execution on this thing (repeatable).",
             ),
         ] = None,
         region: RegionOpt = None,

@@ -63,11 +63,6 @@ class WorkQueue:
         return left
 
 
-def batch_size(provider: Provider) -> int:
-    # An instance may lower its class-level batch size once it knows its endpoint.
-    return int(getattr(provider, "send_batch", provider.info.send_batch))
-
-
 def dispatch(
     stops: Sequence[PlannedStop],
     *,
@@ -83,7 +78,8 @@ def dispatch(
     lock = threading.Lock()
 
     def worker() -> None:
-        while chunk := work.take(batch_size(provider), halt):
+        # Read before every chunk: an instance lowers it once it knows its endpoint.
+        while chunk := work.take(provider.send_batch, halt):
             try:
                 results = send(chunk)
             except BulkUnsupported:

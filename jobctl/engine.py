@@ -7,13 +7,12 @@ comes back as exactly one Result, whatever fails along the way.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from jobctl.dispatch import dispatch
-from jobctl.errors import CredentialsError, ExitCode, ProviderError
+from jobctl.errors import CredentialsError, ProviderError
 from jobctl.models import (
     Action,
     ActionKind,
@@ -29,7 +28,12 @@ from jobctl.providers.base import BulkUnsupported, Provider
 from jobctl.ratelimit import RateLimiter, pacing
 from jobctl.sanitize import redact
 from jobctl.settings import DEFAULT_TIMEOUT
+from jobctl.summary import Summary, exit_code_for, summarize
+from jobctl.verify import Verifying, describe_error
 from jobctl.wait_notice import wait_timeout_notice
+
+# The tally lives in jobctl/summary.py; the engine's callers find it here as before.
+__all__ = ["Engine", "Group", "Hooks", "RunSettings", "Summary", "exit_code_for", "summarize"]
 
 
 @dataclass
@@ -71,76 +75,7 @@ class Hooks:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-@dataclass(frozen=True)
-class Summary:
-    total: int
-    ok: int
-    failed: int
-    exit_code: ExitCode
-
-
-def is_ok(result: Result, *, ignore_not_found: bool) -> bool:
-    if result.outcome is Outcome.NOT_FOUND:
-        return ignore_not_found
-    return result.outcome.ok
-
-
-def exit_code_for(
-    ok: int, failed: int, *, interrupted: bool = False, timed_out: bool = False
-) -> ExitCode:
-    """DESIGN.md §3: failures outrank a wait time-out, an interrupt outranks everything."""
-    if interrupted:
-        return ExitCode.INTERRUPTED
-    if failed:
-        return ExitCode.PARTIAL if ok else ExitCode.FAILED
-    return ExitCode.WAIT_TIMEOUT if timed_out else ExitCode.OK
-
-
-def summarize(
-    results: Sequence[Result], *, ignore_not_found: bool, interrupted: bool = False
-) -> Summary:
-    ok = sum(is_ok(r, ignore_not_found=ignore_not_found) for r in results)
-    failed = len(results) - ok
-    timed_out = any(
-        r.outcome is Outcome.STOPPING and r.extra.get("wait_timed_out") for r in results
-    )
-    code = exit_code_for(ok, failed, interrupted=interrupted, timed_out=timed_out)
-    return Summary(len(results), ok, failed, code)
-
-
-def verified(
-    provider: Provider,
-    options: StopOptions,
-    stop: PlannedStop,
-    result: Result,
-    after: JobState | None,
-    lookup_error: str | None,
-) -> tuple[Result, Action | None]:
-    """The outcome of an accepted stop request, as its provider judges the state after it.
-
-    Also the stop to send next, when the provider says this one could not stop the job.
-    """
-    if after is None and lookup_error is not None:
-        message = f"stop accepted; could not verify it: {lookup_error}"
-        return replace(result, outcome=Outcome.STOPPING, message=message), None
-    judgement = provider.judge(
-        before=stop.before,
-        after=after,
-        operation=str(stop.action.operation),
-        options=options,
-        previous=result.state_after,
-    )
-    judged = replace(
-        result,
-        outcome=judgement.outcome,
-        message=judgement.message,
-        state_after=after.native_state if after is not None else result.state_after,
-        extra={**result.extra, **judgement.extra},
-    )
-    return judged, judgement.escalate
-
-
-class Engine:
+class Engine(Verifying):
     def __init__(
         self,
         groups: Sequence[Group],
@@ -203,7 +138,7 @@ class Engine:
             ref
             for index, group in enumerate(self.groups)
             for ref in group.refs
-            if self._results[(index, ref)].extra.get("wait_timed_out")
+            if self._results[(index, ref)].wait_timed_out
         ]
         if timed_out:
             self.hooks.on_notice(wait_timeout_notice(self.settings.timeout, timed_out))
@@ -226,7 +161,8 @@ class Engine:
             action=str(self.options.verb),
             outcome=Outcome.SKIPPED,
             state_before=before.native_state if before else None,
-            extra={"thing": ref.target} if ref.target is not None else {},
+            target=ref.target,
+            target_kind=group.provider.info.target_label if ref.target is not None else None,
         )
 
     def _lookup_and_plan(self, index: int, group: Group) -> list[PlannedStop]:
@@ -243,7 +179,7 @@ class Engine:
         except CredentialsError:
             raise  # credentials the provider refuses end the run before anything is sent
         except Exception as exc:
-            message = f"lookup failed: {_describe_error(exc)}"
+            message = f"lookup failed: {describe_error(exc)}"
             for ref in group.refs:
                 self._decide(
                     index,
@@ -386,129 +322,6 @@ class Engine:
             results.append(result)
         return results
 
-    def _verify(
-        self,
-        index: int,
-        group: Group,
-        limiter: RateLimiter,
-        accepted: list[tuple[PlannedStop, Result]],
-    ) -> list[tuple[PlannedStop, Result]]:
-        current = self._follow_up(index, group, limiter, self._check(index, group, accepted))
-        if self.settings.wait:
-            current = self._wait(index, group, limiter, current)
-        return current
-
-    def _check(
-        self, index: int, group: Group, accepted: Sequence[tuple[PlannedStop, Result]]
-    ) -> list[tuple[PlannedStop, Result, Action | None]]:
-        """One lookup of the jobs whose stop was accepted, each judged by its provider."""
-        if not accepted:
-            return []
-        lookup_error: str | None = None
-        try:
-            after = group.provider.describe(refs=[stop.ref for stop, _ in accepted])
-        except Exception as exc:
-            after, lookup_error = {}, _describe_error(exc)
-        current = [
-            (stop, *self._judged(index, group, stop, result, after.get(stop.ref), lookup_error))
-            for stop, result in accepted
-        ]
-        return current
-
-    def _judged(
-        self,
-        index: int,
-        group: Group,
-        stop: PlannedStop,
-        result: Result,
-        after: JobState | None,
-        lookup_error: str | None,
-    ) -> tuple[Result, Action | None]:
-        judged, escalate = verified(group.provider, self.options, stop, result, after, lookup_error)
-        note = self._notes.get((index, stop.ref))
-        return (judged if note is None else _noted(judged, note)), escalate
-
-    def _follow_up(
-        self,
-        index: int,
-        group: Group,
-        limiter: RateLimiter,
-        checked: Sequence[tuple[PlannedStop, Result, Action | None]],
-    ) -> list[tuple[PlannedStop, Result]]:
-        """Send the stops the provider asked for after judging (--force), and check them once.
-
-        They take the same path as any stop (rate limit, audit hooks, interrupt); the row
-        keeps the state the job was looked up in, and leads with why it was escalated.
-        """
-        done = {stop.ref: (stop, result) for stop, result, _ in checked}
-        follow = [
-            PlannedStop(stop.ref, stop.before, action)
-            for stop, _, action in checked
-            if action is not None
-        ]
-        if not follow:
-            return list(done.values())
-        with self._lock:
-            for stop in follow:
-                self._notes[(index, stop.ref)] = stop.action.message
-        accepted: list[tuple[PlannedStop, Result]] = []
-        for stop, result in self._send(index, group, limiter, follow):
-            if result.outcome is Outcome.STOPPING:
-                accepted.append((stop, result))
-            else:
-                # Not sent, or refused: what the first request did, then why this one failed.
-                said = f"{done[stop.ref][1].message}; {result.message}"
-                done[stop.ref] = (stop, replace(result, message=said))
-        # A follow-up is never followed up: what it did is reported as it is.
-        for stop, result, _ in self._check(index, group, accepted):
-            done[stop.ref] = (stop, result)
-        return [done[stop.ref] for stop, _, _ in checked]
-
-    def _wait(
-        self,
-        index: int,
-        group: Group,
-        limiter: RateLimiter,
-        current: list[tuple[PlannedStop, Result]],
-    ) -> list[tuple[PlannedStop, Result]]:
-        deadline = time.monotonic() + self.settings.timeout
-        while any(r.outcome is Outcome.STOPPING for _, r in current):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.hooks.stop.wait(min(self.settings.poll_interval, remaining)):
-                break
-            pending = [(s, r) for s, r in current if r.outcome is Outcome.STOPPING]
-            try:
-                after: Mapping[JobRef, JobState] = group.provider.describe(
-                    refs=[s.ref for s, _ in pending]
-                )
-                error = None
-            except Exception as exc:
-                after, error = {}, _describe_error(exc)
-            checked = [
-                (s, *self._judged(index, group, s, r, after.get(s.ref), error)) for s, r in pending
-            ]
-            updated = {s.ref: (s, r) for s, r in self._follow_up(index, group, limiter, checked)}
-            for _, result in updated.values():
-                if result.outcome is not Outcome.STOPPING:
-                    self.hooks.on_update(result)
-            current = [updated.get(s.ref, (s, r)) for s, r in current]
-        if self.hooks.stop.is_set():
-            return current
-        return [
-            (s, replace(r, extra={**r.extra, "wait_timed_out": True}))
-            if r.outcome is Outcome.STOPPING
-            else (s, r)
-            for s, r in current
-        ]
-
-
-def _noted(result: Result, note: str) -> Result:
-    """A follow-up stop's result, its reason first; once the job is stopped, the reason says
-    all there is to say."""
-    if result.outcome in (Outcome.CANCELLED, Outcome.TERMINATED) or not result.message:
-        return replace(result, message=note)
-    return replace(result, message=f"{note}; {result.message}")
-
 
 def _with_action(base: Result, action: Action) -> Result:
     """A result carrying the planner's decision: operation, note, and its extra details."""
@@ -522,10 +335,3 @@ def _with_action(base: Result, action: Action) -> Result:
 
 def _error_code(exc: Exception) -> str:
     return exc.code if isinstance(exc, ProviderError) else type(exc).__name__
-
-
-def _describe_error(exc: Exception) -> str:
-    if isinstance(exc, ProviderError):
-        return str(exc)
-    # Not translated by an adapter: the text may carry an endpoint URL with its secrets.
-    return redact(f"{type(exc).__name__}: {exc}")

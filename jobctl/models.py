@@ -106,7 +106,7 @@ class Selection:
 
     # Native states to match, already expanded from phases and upper-cased.
     states: frozenset[str]
-    # aws-batch job queue name or ARN; None: every queue in scope.
+    # A queue name or ARN (providers with `ProviderInfo.queues`); None: every queue in scope.
     queue: str | None = None
     # fnmatch-style pattern on the job name.
     name_glob: str | None = None
@@ -196,7 +196,10 @@ class Judgement:
     message: str
     # The stop to send next because this one could not stop the job (--force only).
     escalate: Action | None = None
-    # Goes into the result's `extra` (IoT executions still running, and the like).
+    # Parts of the job still running after it, by the provider's name for them
+    # ({"executions": 2}); the result carries them as `still_running`.
+    still_running: Mapping[str, int] = field(default_factory=dict)
+    # Goes into the result's `extra`: provider details for the JSON report only.
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -216,14 +219,28 @@ class Result:
     request_id: str | None = None
     # The native request sent, or that would be sent with --dry-run.
     request: Mapping[str, Any] | None = None
-    # Provider-specific leftovers (thing name, executions still in progress...).
+    # Provider-specific leftovers for the report (status reason, a reason the API cannot
+    # carry...); nothing generic reads them.
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The sub-target within the job this result is about (`JobRef.target`), and what its
+    # provider calls such a target (`ProviderInfo.target_label`, e.g. "thing"); None: the job.
+    target: str | None = None
+    target_kind: str | None = None
+    # Parts of the job still running after the stop, by the provider's name for them
+    # ({"executions": 2}); empty when none are known to run on.
+    still_running: Mapping[str, int] = field(default_factory=dict)
+    # --wait ran out of time while this job was still stopping (exit code 5). The report says
+    # so by the outcome and the exit code; it is no field of the JSON envelope.
+    wait_timed_out: bool = False
 
     def as_dict(self) -> dict[str, Any]:
+        """The result as the JSON envelope has it (schema_version 1)."""
         return {
             "provider": self.provider,
             "region": self.region,
             "job_id": self.job_id,
+            "target": self.target,
+            "target_kind": self.target_kind,
             "action": self.action,
             "operation": self.operation,
             "outcome": str(self.outcome),

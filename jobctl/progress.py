@@ -17,7 +17,7 @@ class LiveView:
         self.total = total
         self.enabled = enabled and total > 0
         self.counts: Counter[str] = Counter()
-        self._latest: dict[tuple[str, str | None, str, object], str] = {}
+        self._latest: dict[tuple[str, str | None, str, str | None], str] = {}
         self._lock = threading.Lock()
         self._progress: Any = None
         self._task: Any = None
@@ -46,7 +46,7 @@ class LiveView:
 
     def seen(self, result: Result) -> None:
         """The latest known outcome of one job (sent, updated while waiting, or decided)."""
-        key = (result.provider, result.region, result.job_id, result.extra.get("thing"))
+        key = (result.provider, result.region, result.job_id, result.target)
         with self._lock:
             self._latest[key] = str(result.outcome)
             self.counts = Counter(self._latest.values())

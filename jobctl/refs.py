@@ -1,20 +1,17 @@
-"""Job references (DESIGN.md §1): plain ids, PROVIDER:ID, ARNs, and `-` for standard input."""
+"""Job references: plain ids, PROVIDER:ID, a provider's own references (AWS ARNs, parsed by
+the provider that declares them in `ProviderInfo.references`), and `-` for standard input."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from jobctl.errors import UsageError
 from jobctl.models import JobRef
 from jobctl.validate import shown
 
-# arn:PARTITION:SERVICE:REGION:ACCOUNT:job/ID
-_ARN = re.compile(r"arn:([^:]*):(batch|iot):([a-z0-9-]+):(\d{12}):job/(.+)")
-_ARN_PROVIDERS = {"batch": "aws-batch", "iot": "aws-iot"}
-# AWS's partitions: commercial, China, GovCloud, and the isolated ones.
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f")
+if TYPE_CHECKING:
+    from jobctl.providers.base import References
 
 
 def read_stdin_refs(stream: BinaryIO) -> list[str]:
@@ -37,20 +34,44 @@ def read_stdin_refs(stream: BinaryIO) -> list[str]:
     return tokens
 
 
-def parse_ref(token: str, *, provider: str | None, known: Sequence[str]) -> JobRef:
-    arn = _ARN.fullmatch(token)
-    if arn is not None:
-        partition, service, region, _, job_id = arn.groups()
-        if partition not in PARTITIONS:
-            msg = (
-                f"unknown AWS partition {shown(partition, 20)} in ARN {shown(token)}: "
-                f"expected one of {', '.join(PARTITIONS)}"
-            )
-            raise UsageError(msg)
-        return JobRef(provider=_ARN_PROVIDERS[service], job_id=job_id, region=region)
-    if token.startswith("arn:"):
-        msg = f"unsupported ARN {shown(token)}: jobctl takes AWS Batch and IoT job ARNs"
+def references(known: Sequence[str]) -> list[tuple[str, References]]:
+    """The reference syntaxes the known providers declare, with each provider's name."""
+    from jobctl import providers
+
+    found = []
+    for name in known:
+        try:
+            declared = providers.info(name).references
+        except ImportError:
+            continue  # a plug-in that cannot load says so when it is used, not here
+        if declared is not None:
+            found.append((name, declared))
+    return found
+
+
+def _by_reference(token: str, known: Sequence[str]) -> JobRef | None:
+    """The job a provider's own reference names; UsageError for one no provider takes."""
+    if ":" not in token:
+        return None  # every reference syntax has a colon; plain ids skip the registry
+    syntaxes = [(name, r) for name, r in references(known) if token.startswith(r.prefix)]
+    for name, syntax in syntaxes:
+        parsed = syntax.parse(token)
+        if parsed is not None:
+            job_id, region = parsed
+            return JobRef(provider=name, job_id=job_id, region=region)
+    if syntaxes:
+        noun = syntaxes[0][1].noun
+        owners = [r.owner for _, r in syntaxes if r.noun == noun]
+        takes = owners[-1] if len(owners) == 1 else f"{', '.join(owners[:-1])} and {owners[-1]}"
+        msg = f"unsupported {noun} {shown(token)}: jobctl takes {takes} job {noun}s"
         raise UsageError(msg)
+    return None
+
+
+def parse_ref(token: str, *, provider: str | None, known: Sequence[str]) -> JobRef:
+    referenced = _by_reference(token, known)
+    if referenced is not None:
+        return referenced
     prefix, sep, rest = token.partition(":")
     if sep and prefix in known:
         if not rest:

@@ -201,12 +201,14 @@ class _Collected(io.StringIO):
 def _for_text(row: Mapping[str, Any]) -> Mapping[str, Any]:
     """Text output's message also carries what JSON has fields for.
 
-    The IoT thing a row is about, and for --dry-run the exact native request.
+    The sub-target a row is about, in its provider's word ("thing dev-1:"), and for --dry-run
+    the exact native request.
     """
     parts = []
-    thing = (row.get("extra") or {}).get("thing")
-    if thing:
-        parts.append(f"thing {thing}:")
+    target = row.get("target")
+    if target:
+        kind = row.get("target_kind")
+        parts.append(f"{kind} {target}:" if kind else f"{target}:")
     if row.get("message"):
         parts.append(str(row["message"]))
     if row.get("outcome") == "planned" and row.get("request"):

@@ -157,7 +157,7 @@ def connect(
     merged: dict[tuple[str, str | None], tuple[Provider, list[JobRef]]] = {}
     for (name, region), group_refs in by_key.items():
         instance = open_provider(name, region, conn, file, timeout)
-        _, kept = merged.setdefault((name, getattr(instance, "region", None)), (instance, []))
+        _, kept = merged.setdefault((name, instance.region), (instance, []))
         kept.extend(group_refs)
     position = {ref: index for index, ref in enumerate(resolved)}
     groups = []
@@ -184,7 +184,7 @@ def make_group(
     resolved = settings.load(flags, file=file).provider(info.name, facts=info)
     return Group(
         provider=instance,
-        region=getattr(instance, "region", None),
+        region=instance.region,
         refs=refs,
         concurrency=int(resolved.concurrency.value),
         rate=resolved.rate.value,
@@ -325,7 +325,7 @@ def _list_selection(
 ) -> Listing:
     """Connect, list every page, and keep the jobs that really match (shared by list and stop)."""
     instance = open_provider(name, None, conn, file, timeout)
-    region = getattr(instance, "region", None)
+    region = instance.region
     jobs = selection.select(instance.list_jobs(selection=chosen), chosen)
     return Listing(instance, region, jobs, selection.scope_words(info, filters, chosen, region))
 

@@ -61,7 +61,10 @@ def expand_statuses(info: ProviderInfo, values: Sequence[str]) -> frozenset[str]
 
 def build(info: ProviderInfo, args: FilterArgs, *, now: float | None = None) -> Selection:
     if args.queue is not None and not info.queues:
-        msg = f"--queue applies to aws-batch only, not to {info.name}"
+        from jobctl import providers
+
+        owners = " and ".join(providers.declaring(lambda i: i.queues))
+        msg = f"--queue applies to {owners} only, not to {info.name}"
         raise UsageError(msg)
     for option, value in (("--queue", args.queue), ("--name", args.name)):
         if value is None:

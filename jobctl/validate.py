@@ -132,7 +132,10 @@ def check_refs(refs: Sequence[JobRef], infos: dict[str, ProviderInfo]) -> None:
 def check_target(info: ProviderInfo, target: str, what: str) -> None:
     """A sub-target (an IoT thing name) for `what`: a job, or a filter selection."""
     if info.target_pattern is None or info.target_option is None:
-        msg = f"--thing applies to aws-iot jobs only, not to {what}"
+        from jobctl import providers
+
+        owners = providers.declaring(lambda i: i.target_option == "--thing")
+        msg = f"--thing applies to {' and '.join(owners)} jobs only, not to {what}"
         raise UsageError(msg)
     if info.target_pattern.fullmatch(target) is None:
         msg = f"{info.target_option} {shown(target)} is not a valid name for {info.name}"
@@ -149,10 +152,16 @@ def check_region(region: str, *, source: str) -> None:
         raise ConfigError(msg)
 
 
-# Providers whose SDK takes an endpoint as HOST[:PORT] alone, and what it does with the rest:
-# the Tencent SDK sends user-info as the Host header and as HTTP Basic authorization in place
-# of its request signature, and drops a path or a query without a word.
-_HOST_ONLY = {"tencent": "Tencent signs requests with TENCENTCLOUD_SECRET_ID/KEY"}
+def _host_only(provider: str | None) -> str | None:
+    """Why `provider`'s SDK takes an endpoint as HOST[:PORT] alone (its INFO says), if it does."""
+    from jobctl import providers
+
+    if provider is None or not provider_known(provider):
+        return None
+    try:
+        return providers.info(provider).endpoint_host_only
+    except ImportError:
+        return None
 
 
 def check_endpoint(url: str, *, source: str, provider: str | None = None) -> None:
@@ -171,7 +180,7 @@ def check_endpoint(url: str, *, source: str, provider: str | None = None) -> Non
     if not usable or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in url):
         msg = f"{source} {shown(redact_url(url))} is not an http(s) URL, e.g. http://127.0.0.1:5000"
         raise ConfigError(msg)
-    why = _HOST_ONLY.get(provider or "")
+    why = _host_only(provider)
     if why is None:
         return
     if "@" in parts.netloc:

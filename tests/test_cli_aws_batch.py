@@ -163,6 +163,8 @@ def test_json_envelope_is_exact(cli, batch) -> None:
                 "provider": "aws-batch",
                 "region": "us-east-1",
                 "job_id": job,
+                "target": None,
+                "target_kind": None,
                 "action": "cancel",
                 "operation": None,
                 "outcome": "already-finished",

@@ -16,7 +16,9 @@ BASE = ("-p", "aws-iot", "-o", "json")
 
 
 def by_thing(ran: Any) -> dict[str, dict[str, Any]]:
-    return {r["extra"]["thing"]: r for r in ran.json()["results"]}
+    results = ran.json()["results"]
+    assert {r["target_kind"] for r in results} == {"thing"}
+    return {r["target"]: r for r in results}
 
 
 def stop_requests(proxy: Any) -> list[Any]:
@@ -114,15 +116,16 @@ def test_thing_rows_follow_each_execution_state(cli, iot, proxy, clean_env) -> N
         "gone": "not-found",
     }
     assert "InvalidStateTransition" in rows["busy"]["message"]
-    assert rows["idle"]["extra"] == {"thing": "idle", "reason": "recall"}
+    assert rows["idle"]["extra"] == {"reason": "recall"}
+    assert (rows["idle"]["target"], rows["idle"]["target_kind"]) == ("idle", "thing")
     assert [s.path for s in stop_requests(proxy)] == [f"/things/idle/jobs/{job}/cancel?force=false"]
     assert iot.execution(job, "busy").status == "IN_PROGRESS"
     # The reason has no field in CancelJobExecution: said once, and kept in the audit log.
     assert ran.stderr.count("CancelJobExecution has no comment or reasonCode field") == 1
     audit = (clean_env / "state" / "jobctl" / "audit.jsonl").read_text().splitlines()
     entries = [json.loads(line) for line in audit if json.loads(line)["record"] == "final"]
-    assert [(e["thing"], e["operation"], e["reason"]) for e in entries] == [
-        ("idle", "CancelJobExecution", "recall")
+    assert [(e["target"], e["target_kind"], e["operation"], e["reason"]) for e in entries] == [
+        ("idle", "thing", "CancelJobExecution", "recall")
     ]
 
     forced = cli("terminate", *BASE, job, "--thing", "busy")
@@ -248,7 +251,7 @@ def test_thing_applies_to_a_filter_selection_too(cli, iot) -> None:
     b = iot.add_job("IN_PROGRESS", executions={"dev-1": "QUEUED", "dev-3": "QUEUED"}, age=7200)
     ran = cli("cancel", *BASE, "--all", "--older-than", "1h", "--thing", "dev-1", "--yes")
     assert ran.code == 0, ran.stderr
-    rows = {(r["job_id"], r["extra"]["thing"]): r for r in ran.json()["results"]}
+    rows = {(r["job_id"], r["target"]): r for r in ran.json()["results"]}
     assert set(rows) == {(a, "dev-1"), (b, "dev-1")}
     assert {r["operation"] for r in rows.values()} == {"CancelJobExecution"}
     assert iot.execution(a, "dev-2").status == "QUEUED"

@@ -122,6 +122,7 @@ def test_cancel_without_force_counts_executions_still_running() -> None:
     assert "2 executions are still IN_PROGRESS" in said.message
     assert "--force would cancel them" in said.message
     assert said.extra == {"in_progress_executions": 2}
+    assert said.still_running == {"executions": 2}
     one = job("CANCELED", in_progress_executions=1)
     said = judge(before=job("IN_PROGRESS"), after=one, operation=CANCEL_JOB, options=options())
     assert "1 execution is still IN_PROGRESS" in said.message

@@ -67,3 +67,23 @@ def test_things_expand_each_job() -> None:
 def test_bad_references_are_usage_errors(tokens, provider, stdin, message) -> None:
     with pytest.raises(UsageError, match=message.replace("(", r"\(")):
         refs(*tokens, provider=provider, stdin=stdin)
+
+
+def test_an_arn_no_provider_takes_names_every_arn_jobctl_takes() -> None:
+    with pytest.raises(UsageError) as refused:
+        refs("arn:aws:s3:::bucket")
+    assert str(refused.value) == (
+        "unsupported ARN 'arn:aws:s3:::bucket': jobctl takes AWS Batch and IoT job ARNs"
+    )
+
+
+def test_each_aws_provider_parses_its_own_arns_only() -> None:
+    from jobctl.providers import aws_batch, aws_iot
+
+    batch, iot = aws_batch.INFO.references, aws_iot.INFO.references
+    assert batch is not None
+    assert iot is not None
+    arn = "arn:aws-cn:batch:cn-north-1:123456789012:job/1d82"
+    assert batch.parse(arn) == ("1d82", "cn-north-1")
+    assert iot.parse(arn) is None
+    assert batch.parse("aws-batch:1d82") is None

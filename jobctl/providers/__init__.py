@@ -3,12 +3,19 @@
 Each built-in provider's SDK comes with an extra (`jobctl[aws]`, `jobctl[tencent]`,
 `jobctl[all]`); a missing one is exit 4 naming the extra to install. Third-party providers
 register in the `jobctl.providers` entry-point group with a value `package.module:ClassName`;
-the module must also define `INFO`.
+the module must also define `INFO` (docs/providers.md).
+
+The in-memory reference provider (`memory`) is registered only while
+JOBCTL_ENABLE_MEMORY_PROVIDER=1: it stops nothing real, so a user never meets it in
+`jobctl providers`, --help or TAB, yet a provider author and the conformance kit can drive it
+through the real commands.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, cast
@@ -17,7 +24,19 @@ from jobctl import ENTRY_POINT_GROUP
 from jobctl.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
+    from jobctl.providers.aws_batch import AwsBatchProvider
+    from jobctl.providers.aws_iot import AwsIotProvider
     from jobctl.providers.base import Provider, ProviderConfig, ProviderInfo
+    from jobctl.providers.memory import MemoryProvider
+    from jobctl.providers.tencent import TencentProvider
+
+    # mypy holds every shipped class to the whole Provider protocol, constructor included.
+    _KEPT: tuple[type[Provider], ...] = (
+        AwsBatchProvider,
+        AwsIotProvider,
+        TencentProvider,
+        MemoryProvider,
+    )
 
 __all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "Registration", "create", "info", "names"]
 
@@ -44,8 +63,22 @@ BUILTIN: dict[str, Registration] = {
 }
 
 
-@cache
+ENABLE_MEMORY_ENV = "JOBCTL_ENABLE_MEMORY_PROVIDER"
+MEMORY = Registration(
+    "memory", "jobctl.providers.memory", "MemoryProvider", "it ships with jobctl: reinstall jobctl"
+)
+
+
 def _registrations() -> dict[str, Registration]:
+    found = _installed()
+    if os.environ.get(ENABLE_MEMORY_ENV) == "1" and MEMORY.name not in found:
+        found = {**found, MEMORY.name: MEMORY}
+    return found
+
+
+@cache
+def _installed() -> dict[str, Registration]:
+    """The built-in providers and those registered in the entry-point group."""
     found = dict(BUILTIN)
     from importlib.metadata import entry_points
 
@@ -75,6 +108,26 @@ def info(name: str) -> ProviderInfo:
     reg = registration(name)
     module = importlib.import_module(reg.module)
     return cast("ProviderInfo", module.INFO)
+
+
+def declaring(wanted: Callable[[ProviderInfo], object], *, builtin: bool = False) -> list[str]:
+    """Names of the registered providers whose INFO has `wanted` (for "applies to X only").
+
+    `builtin`: the built-in ones only, as --help says, without reading installed packages.
+    """
+    found = []
+    for name in list(BUILTIN) if builtin else names():
+        try:
+            if wanted(info(name)):
+                found.append(name)
+        except ImportError:
+            continue  # a plug-in that cannot load says so when it is used
+    return found
+
+
+def either(names: list[str]) -> str:
+    """'aws-batch, aws-iot or tencent'."""
+    return names[-1] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def create(name: str, config: ProviderConfig) -> Provider:

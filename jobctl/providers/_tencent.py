@@ -1,4 +1,5 @@
-"""The Tencent Cloud SDK behind the tencent adapter: client, credentials, errors, retries.
+"""The Tencent Cloud SDK behind the tencent adapter: client, credentials, errors, retries,
+and its answers read as jobctl's values.
 
 Imported only from inside TencentProvider's methods, never on the path of --help or TAB.
 
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -34,11 +36,14 @@ from jobctl.errors import (
     NotFoundError,
     ProviderError,
 )
+from jobctl.models import JobState, SendResult
+from jobctl.providers.tencent import INFO
 from jobctl.sanitize import redact, redact_url
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
     from jobctl.providers.base import ProviderConfig
+    from jobctl.ratelimit import Pacing
 
 ROLE_ENV = "TENCENTCLOUD_CAM_ROLE_NAME"
 # Codes worth another try: throttling (RequestLimitExceeded and its .UinLimitExceeded kin),
@@ -235,3 +240,43 @@ def with_retries(
             pause = backoff.delay(attempt - 1)
             if clock() + pause > deadline or not sleep(pause) or not before_retry(deadline):
                 raise
+
+
+# -- answers as jobctl's values ---------------------------------------------------------------
+
+
+def timestamp(text: Any) -> float | None:
+    """The API's times are ISO 8601 in UTC, "2024-05-01T08:00:00Z"."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(str(text)).timestamp()
+    except ValueError:
+        return None
+
+
+def job_state(view: Any) -> JobState:
+    """A models.JobView (one row of DescribeJobs) as jobctl's JobState."""
+    state = str(view.JobState or "")
+    extra: dict[str, Any] = {}
+    zone = getattr(view.Placement, "Zone", None)
+    if zone:
+        extra["zone"] = zone
+    return JobState(
+        job_id=str(view.JobId),
+        native_state=state,
+        phase=INFO.phase_of(state),
+        name=view.JobName,
+        succeeded=state in INFO.success_states,
+        created_at=timestamp(view.CreateTime),
+        extra=extra,
+    )
+
+
+def failure(exc: ProviderError, pacing: Pacing) -> SendResult:
+    message = exc.message
+    if pacing.stop.is_set():
+        message += " (not retried: interrupted)"
+    return SendResult(
+        False, exc.request_id, exc.code, message, not_found=isinstance(exc, NotFoundError)
+    )

@@ -24,6 +24,7 @@ from jobctl.models import (
     StopOptions,
     Verb,
 )
+from jobctl.providers._arn import job_arns
 from jobctl.providers.base import BulkUnsupported, ProviderConfig, ProviderInfo, ReasonMode
 from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
 
@@ -104,6 +105,7 @@ INFO = ProviderInfo(
     region_env=("AWS_REGION", "AWS_DEFAULT_REGION"),
     profile_env=("AWS_PROFILE",),
     endpoint_env=("AWS_ENDPOINT_URL_BATCH", "AWS_ENDPOINT_URL"),
+    references=job_arns("batch", "AWS Batch"),
 )
 
 CANCEL, TERMINATE = "CancelJob", "TerminateJob"

@@ -25,6 +25,7 @@ from jobctl.models import (
     StopOptions,
     Verb,
 )
+from jobctl.providers._arn import job_arns
 from jobctl.providers.base import ProviderConfig, ProviderInfo, ReasonMode
 from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
 from jobctl.validate import first_refused
@@ -34,6 +35,18 @@ if TYPE_CHECKING:
 
 Q, R, F = Phase.QUEUED, Phase.RUNNING, Phase.FINISHED
 CANCEL_JOB, CANCEL_EXECUTION = "CancelJob", "CancelJobExecution"
+
+# A job execution's status on one thing (JobExecutionStatus), normalized the same way.
+EXECUTION_STATE_MAP: Mapping[str, Phase] = {
+    "QUEUED": Q,
+    "IN_PROGRESS": R,
+    "SUCCEEDED": F,
+    "FAILED": F,
+    "TIMED_OUT": F,
+    "REJECTED": F,
+    "REMOVED": F,
+    "CANCELED": F,
+}
 
 INFO = ProviderInfo(
     name="aws-iot",
@@ -89,6 +102,8 @@ INFO = ProviderInfo(
         "names": "IoT jobs have no name apart from their id: --name matches the job id",
     },
     target_option="--thing",
+    target_label="thing",
+    target_state_map=EXECUTION_STATE_MAP,
     target_pattern=re.compile(r"[a-zA-Z0-9:_-]{1,128}"),
     # comment's pattern is [^\p{C}]+: no control, format, surrogate, private or unassigned.
     reason_refused_categories=frozenset({"Cc", "Cf", "Cs", "Co", "Cn"}),
@@ -124,19 +139,8 @@ INFO = ProviderInfo(
     region_env=("AWS_REGION", "AWS_DEFAULT_REGION"),
     profile_env=("AWS_PROFILE",),
     endpoint_env=("AWS_ENDPOINT_URL_IOT", "AWS_ENDPOINT_URL"),
+    references=job_arns("iot", "IoT"),
 )
-
-# A job execution's status on one thing (JobExecutionStatus), normalized the same way.
-EXECUTION_STATE_MAP: Mapping[str, Phase] = {
-    "QUEUED": Q,
-    "IN_PROGRESS": R,
-    "SUCCEEDED": F,
-    "FAILED": F,
-    "TIMED_OUT": F,
-    "REJECTED": F,
-    "REMOVED": F,
-    "CANCELED": F,
-}
 
 _LOOKUP_THREADS = 8
 
@@ -214,6 +218,7 @@ def judge(
             return Judgement(
                 stopped_outcome(options.verb),
                 _left_running(after, running, options),
+                still_running={"executions": running},
                 extra={"in_progress_executions": running},
             )
         return Judgement(stopped_outcome(options.verb), _canceled(after, options))
@@ -328,6 +333,7 @@ class AwsIotProvider:
         from jobctl.providers._aws import make_client
 
         self.client, self.region = make_client("iot", config)
+        self.send_batch = INFO.send_batch
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
         unique = list(dict.fromkeys(refs))

@@ -2,13 +2,14 @@
 
 A provider module exposes `INFO` (a `ProviderInfo`, importable without any cloud SDK) and one
 class implementing `Provider`. The SDK is imported inside the class, so `--help`, `providers`
-and TAB never pay for it.
+and TAB never pay for it. `jobctl/providers/memory.py` is the reference implementation to
+copy, and `jobctl.testing` the suite a provider runs against itself (docs/providers.md).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -46,6 +47,23 @@ class ReasonMode(StrEnum):
 
 
 @dataclass(frozen=True)
+class References:
+    """A provider's own way to name a job besides its id (AWS ARNs), parsed by the provider.
+
+    Tokens starting with `prefix` are references, never plain ids; one that no provider
+    sharing the prefix takes is refused as "unsupported ARN ...: jobctl takes AWS Batch and
+    IoT job ARNs" (`noun`, and each provider's `owner`).
+    """
+
+    prefix: str
+    noun: str
+    owner: str
+    # (job id, region) for a reference of this provider's; None for anyone else's. Raises
+    # UsageError for one of its own that is malformed (an unknown AWS partition). Pure.
+    parse: Callable[[str], tuple[str, str | None] | None]
+
+
+@dataclass(frozen=True)
 class ProviderInfo:
     name: str
     title: str
@@ -62,16 +80,22 @@ class ProviderInfo:
     # Native field names, for messages and `jobctl providers`.
     reason_field: str | None
     reason_code_field: str | None
-    # The matrix of DESIGN.md §2 in words, per verb and phase, for `jobctl providers`.
+    # What `plan` does, in words, per verb and phase, for `jobctl providers`; jobctl.testing
+    # reads it back against `plan` (docs/providers.md has the cell forms).
     matrix: Mapping[str, Mapping[str, str]]
     # What the provider cannot do, said plainly; printed by `providers`, consulted by notices.
     limitations: Mapping[str, str] = field(default_factory=dict)
-    # Sub-targets within a job (IoT things); None when the provider has none.
+    # Sub-targets within a job (IoT things): the option naming one, and what a target is
+    # called in results and messages ("thing"); None when the provider has none.
     target_option: str | None = None
+    target_label: str | None = None
+    # A sub-target's native state -> phase (an IoT job execution's status).
+    target_state_map: Mapping[str, Phase] = field(default_factory=dict)
     # Jobs live in named queues (`--queue`).
     queues: bool = False
     target_pattern: re.Pattern[str] | None = None
-    # Largest number of jobs one lookup and one stop request may carry.
+    # Largest number of jobs one lookup and one stop request may carry (an instance may
+    # lower its own `send_batch`).
     describe_batch: int = 1
     send_batch: int = 1
     default_concurrency: int = 4
@@ -87,6 +111,11 @@ class ProviderInfo:
     profile_env: tuple[str, ...] = ()
     # Environment variables naming an endpoint override (emulators, private endpoints).
     endpoint_env: tuple[str, ...] = ()
+    # Set when the SDK takes an endpoint as http(s)://HOST[:PORT] alone: why user-info, a
+    # path or a query would be misused or dropped (validate.check_endpoint refuses them).
+    endpoint_host_only: str | None = None
+    # Job references other than ids that this provider recognises (ARNs); None: ids only.
+    references: References | None = None
 
     def phase_of(self, native_state: str) -> Phase:
         from jobctl.models import Phase
@@ -108,7 +137,31 @@ class ProviderConfig:
 
 
 class Provider(Protocol):
+    """What the engine, the runner and the conformance kit use of a provider: no more.
+
+    Methods take keyword arguments only. `plan` and `judge` are pure (no I/O, no state);
+    `describe`, `list_jobs` and `send` are the only calls that reach the cloud.
+    """
+
     info: ClassVar[ProviderInfo]
+
+    def __init__(self, *, config: ProviderConfig) -> None:
+        """Resolve region and credentials and build the client; nothing is sent yet.
+
+        Raises ConfigError (no region, a bad profile) or CredentialsError (none found).
+        """
+        ...
+
+    @property
+    def region(self) -> str | None:
+        """The region this instance talks to, once resolved; None for a regionless provider."""
+        ...
+
+    @property
+    def send_batch(self) -> int:
+        """Most stops one `send` takes; `info.send_batch` until the instance lowers it
+        (to 1, raising BulkUnsupported, when its endpoint has no bulk call)."""
+        ...
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
         """Look jobs up, batched; a ref missing from the answer does not exist.
@@ -118,7 +171,7 @@ class Provider(Protocol):
         ...
 
     def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
-        """Decide the native request for one job: pure, no I/O (DESIGN.md §2 as code)."""
+        """Decide the native request for one job: pure, no I/O; `info.matrix` in words."""
         ...
 
     def list_jobs(self, *, selection: Selection) -> Sequence[JobState]:
@@ -130,7 +183,7 @@ class Provider(Protocol):
         ...
 
     def send(self, *, stops: Sequence[PlannedStop], options: StopOptions) -> Sequence[SendResult]:
-        """Send stop requests (at most `info.send_batch`, one operation); one result per stop.
+        """Send stop requests (at most `send_batch`, one operation); one result per stop.
 
         `options` are the run's: a provider that must decide again at send time (a job that
         moved while it waited) decides by the same matrix as `plan`.

@@ -14,7 +14,6 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jobctl.errors import CredentialsRejected, NotFoundError, ProviderError
@@ -119,6 +118,9 @@ INFO = ProviderInfo(
     ),
     region_env=("TENCENTCLOUD_REGION",),
     endpoint_env=("TENCENTCLOUD_ENDPOINT_URL",),
+    # The SDK sends user-info as the Host header and as HTTP Basic authorization in place of
+    # its request signature, and drops a path or a query without a word.
+    endpoint_host_only="Tencent signs requests with TENCENTCLOUD_SECRET_ID/KEY",
 )
 
 _NO_REASON_FIELD = (
@@ -197,34 +199,6 @@ def judge(
     return Judgement(Outcome.STOPPING, f"{_STARTED}; {message}" if started else message)
 
 
-def _timestamp(text: Any) -> float | None:
-    """The API's times are ISO 8601 in UTC, "2024-05-01T08:00:00Z"."""
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(str(text)).timestamp()
-    except ValueError:
-        return None
-
-
-def _job_state(view: Any) -> JobState:
-    """A models.JobView (one row of DescribeJobs) as jobctl's JobState."""
-    state = str(view.JobState or "")
-    extra: dict[str, Any] = {}
-    zone = getattr(view.Placement, "Zone", None)
-    if zone:
-        extra["zone"] = zone
-    return JobState(
-        job_id=str(view.JobId),
-        native_state=state,
-        phase=INFO.phase_of(state),
-        name=view.JobName,
-        succeeded=state in INFO.success_states,
-        created_at=_timestamp(view.CreateTime),
-        extra=extra,
-    )
-
-
 def _seconds(value: float) -> str:
     return f"{value:g}s"
 
@@ -236,6 +210,7 @@ class TencentProvider:
         from jobctl.providers._tencent import Backoff, make_client, resolve_region
 
         self.region = resolve_region(config)
+        self.send_batch = INFO.send_batch
         self._new_client = make_client(config)
         self._local = threading.local()
         self.timeout = config.timeout
@@ -268,6 +243,7 @@ class TencentProvider:
     ) -> dict[str, JobState]:
         from tencentcloud.batch.v20170312 import models
 
+        from jobctl.providers._tencent import job_state
         from jobctl.ratelimit import Pacing
 
         request = models.DescribeJobsRequest()
@@ -279,7 +255,7 @@ class TencentProvider:
             pacing=pacing or Pacing(),
             deadline=deadline if deadline is not None else time.monotonic() + self.timeout,
         )
-        states = (_job_state(view) for view in answer.JobSet or [])
+        states = (job_state(view) for view in answer.JobSet or [])
         return {state.job_id: state for state in states}
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
@@ -306,6 +282,7 @@ class TencentProvider:
         """DescribeJobs narrowed by state (and exact name) on the server, every page."""
         from tencentcloud.batch.v20170312 import models
 
+        from jobctl.providers._tencent import job_state
         from jobctl.ratelimit import Pacing
 
         filters: list[tuple[str, list[str]]] = []
@@ -332,7 +309,7 @@ class TencentProvider:
             )
             page = answer.JobSet or []
             for view in page:
-                state = _job_state(view)
+                state = job_state(view)
                 # Newest first: a job created while paging shifts the pages by one.
                 found.setdefault(state.job_id, state)
             offset += len(page)
@@ -359,6 +336,8 @@ class TencentProvider:
         """TerminateJob until it is accepted, refused for good, or out of time."""
         from tencentcloud.batch.v20170312 import models
 
+        from jobctl.providers._tencent import failure
+
         deadline = time.monotonic() + self.timeout
         request = models.TerminateJobRequest()
         request.JobId = job_id
@@ -367,7 +346,7 @@ class TencentProvider:
                 response = self._call(TERMINATE, request, pacing=pacing, deadline=deadline)
             except ProviderError as exc:
                 if exc.code != IN_USE:
-                    return _failure(exc, pacing)
+                    return failure(exc, pacing)
                 waited = self._wait_out_submitted(job_id, exc, deadline, pacing)
                 if isinstance(waited, SendResult):
                     return waited
@@ -385,7 +364,7 @@ class TencentProvider:
                     return SendResult(False, None, None, message, already_finished=True)
                 if not pacing.acquire(deadline):
                     if pacing.stop.is_set():
-                        return _failure(exc, pacing)
+                        return failure(exc, pacing)
                     message = (
                         f"the job left SUBMITTED, but {_seconds(self.timeout)} ran out before "
                         "the rate limit let TerminateJob go again: run again or raise --timeout"
@@ -398,6 +377,8 @@ class TencentProvider:
         self, job_id: str, refused: ProviderError, deadline: float, pacing: Pacing
     ) -> JobState | SendResult:
         """The job once it has left SUBMITTED; else the result to report for it."""
+        from jobctl.providers._tencent import failure
+
         attempt = 0
         while True:
             remaining = deadline - time.monotonic()
@@ -408,14 +389,14 @@ class TencentProvider:
                 )
                 return SendResult(False, refused.request_id, refused.code, message)
             if not pacing.sleep(min(self.poll.delay(attempt), remaining)):
-                return _failure(refused, pacing)
+                return failure(refused, pacing)
             attempt += 1
             try:
                 state = self._describe_ids([job_id], deadline, pacing).get(job_id)
             except NotFoundError:
                 state = None
             except CredentialsRejected as exc:
-                return _failure(exc, pacing)  # no later look would be let in either
+                return failure(exc, pacing)  # no later look would be let in either
             except ProviderError:
                 continue  # the next look, or the deadline, decides
             if state is None:
@@ -428,12 +409,3 @@ class TencentProvider:
         if options.reason_is_default and options.reason_code is None:
             return []
         return [_NO_REASON_FIELD]
-
-
-def _failure(exc: ProviderError, pacing: Pacing) -> SendResult:
-    message = exc.message
-    if pacing.stop.is_set():
-        message += " (not retried: interrupted)"
-    return SendResult(
-        False, exc.request_id, exc.code, message, not_found=isinstance(exc, NotFoundError)
-    )

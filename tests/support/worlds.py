@@ -1,12 +1,14 @@
 """Provider worlds for the conformance suite: the same scenarios against every provider.
 
 A world places jobs in a phase on its provider's real test server and answers what happened
-to them, in the provider's own terms. A provider joins the suite by adding a world here and
-a line to WORLDS and `build_world` below (the conformance and hardening suites both use them).
+to them, in the provider's own terms. `Recorded` puts one behind a recording proxy and gives
+it the shape jobctl.testing's World has, for tests/test_conformance.py; WORLDS and
+`build_world` below give the hardening suite one world per provider.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import pytest
@@ -14,6 +16,21 @@ import pytest
 from jobctl.sandbox.aws import BatchWorld
 from jobctl.sandbox.iot import IotWorld
 from jobctl.sandbox.tencent_emulator import TencentBatchEmulator
+from tests.support.proxy import STOPS, Proxy, Seen
+
+# Far past any test's --timeout: a stop that takes this long is held.
+HELD = 3600.0
+
+
+def on_call(number: int, action: Callable[[], None]) -> Callable[[Seen], None]:
+    """A proxy `before` hook that runs `action` on the number-th request of its operation."""
+    calls = iter(range(1, 10**6))
+
+    def hook(_: Seen) -> None:
+        if next(calls) == number:
+            action()
+
+    return hook
 
 
 class ConformanceWorld(Protocol):
@@ -35,6 +52,44 @@ class ConformanceWorld(Protocol):
         """The provider shows the job stopped (or stopping) by a request."""
         ...
 
+    def delay_stops(self, proxy: Proxy, lookups: int) -> bool:
+        """Stops take effect once `lookups` lookups went through `proxy`; False: cannot."""
+        ...
+
+    def hold_stops(self) -> bool:
+        """Stops never take effect; False: cannot."""
+        ...
+
+
+class Recorded:
+    """A world behind a recording proxy, as jobctl.testing's World: requests are counted there."""
+
+    def __init__(self, world: ConformanceWorld, proxy: Proxy, region: str) -> None:
+        self.world = world
+        self.proxy = proxy
+        self.provider = world.provider
+        self.unknown_id = world.unknown_id
+        self.endpoint_url: str | None = proxy.url
+        self.region: str | None = region
+
+    def add(self, phase: str) -> str:
+        return self.world.add(phase)
+
+    def stopped(self, job_id: str) -> bool:
+        return self.world.stopped(job_id)
+
+    def requests(self) -> int:
+        return len(self.proxy.operations())
+
+    def stop_requests(self) -> int:
+        return sum(1 for operation in self.proxy.operations() if operation in STOPS)
+
+    def delay_stops(self, lookups: int) -> bool:
+        return self.world.delay_stops(self.proxy, lookups)
+
+    def hold_stops(self) -> bool:
+        return self.world.hold_stops()
+
 
 class BatchConformance:
     provider = "aws-batch"
@@ -52,6 +107,17 @@ class BatchConformance:
 
     def stopped(self, job_id: str) -> bool:
         return bool(self.world.job(job_id).stop)
+
+    def delay_stops(self, proxy: Proxy, lookups: int) -> bool:
+        # The world's scheduler marks a flagged job FAILED once stop_delay has passed.
+        self.world.stop_delay = HELD
+        release = on_call(lookups, lambda: setattr(self.world, "stop_delay", 0.0))
+        proxy.before["describejobs"] = release
+        return True
+
+    def hold_stops(self) -> bool:
+        self.world.stop_delay = HELD
+        return True
 
 
 class IotConformance:
@@ -77,6 +143,12 @@ class IotConformance:
     def stopped(self, job_id: str) -> bool:
         return bool(self.world.job(job_id).status == "CANCELED")
 
+    def delay_stops(self, proxy: Proxy, lookups: int) -> bool:
+        return False  # CancelJob marks the job CANCELED at once
+
+    def hold_stops(self) -> bool:
+        return False
+
 
 class TencentConformance:
     provider = "tencent"
@@ -96,6 +168,16 @@ class TencentConformance:
 
     def stopped(self, job_id: str) -> bool:
         return self.emulator.job(job_id).terminate_requested
+
+    def delay_stops(self, proxy: Proxy, lookups: int) -> bool:
+        # A terminated job turns FAILED after terminate_delay seconds of the emulator's clock.
+        self.emulator.terminate_delay = 30.0
+        proxy.before["describejobs"] = on_call(lookups, lambda: self.emulator.advance(30.0))
+        return True
+
+    def hold_stops(self) -> bool:
+        self.emulator.terminate_delay = HELD
+        return True
 
 
 WORLDS = ["aws-batch", "aws-iot", "tencent"]

@@ -1,0 +1,208 @@
+"""Verify and wait: what each accepted stop did, judged by its provider from the state after.
+
+The engine's second half, mixed into `Engine`: one lookup after the stops, the follow-up stops
+a judgement asks for (--force), and with --wait, lookups until every job is final or time is
+up. Knows the Provider protocol and nothing of any cloud.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from jobctl.errors import ProviderError
+from jobctl.models import (
+    Action,
+    JobRef,
+    JobState,
+    Outcome,
+    PlannedStop,
+    Result,
+    StopOptions,
+)
+from jobctl.sanitize import redact
+
+if TYPE_CHECKING:
+    from jobctl.engine import Group, Hooks, RunSettings
+    from jobctl.providers.base import Provider
+    from jobctl.ratelimit import RateLimiter
+
+
+def verified(
+    provider: Provider,
+    options: StopOptions,
+    stop: PlannedStop,
+    result: Result,
+    after: JobState | None,
+    lookup_error: str | None,
+) -> tuple[Result, Action | None]:
+    """The outcome of an accepted stop request, as its provider judges the state after it.
+
+    Also the stop to send next, when the provider says this one could not stop the job.
+    """
+    if after is None and lookup_error is not None:
+        message = f"stop accepted; could not verify it: {lookup_error}"
+        return replace(result, outcome=Outcome.STOPPING, message=message), None
+    judgement = provider.judge(
+        before=stop.before,
+        after=after,
+        operation=str(stop.action.operation),
+        options=options,
+        previous=result.state_after,
+    )
+    judged = replace(
+        result,
+        outcome=judgement.outcome,
+        message=judgement.message,
+        state_after=after.native_state if after is not None else result.state_after,
+        still_running=judgement.still_running,
+        extra={**result.extra, **judgement.extra},
+    )
+    return judged, judgement.escalate
+
+
+class Verifying:
+    """Verification and --wait, for `Engine` (which provides `_send` and the state below)."""
+
+    options: StopOptions
+    settings: RunSettings
+    hooks: Hooks
+    # Why a job's stop was followed by another (--force escalation): leads its message.
+    _notes: dict[tuple[int, JobRef], str]
+    _lock: threading.Lock
+
+    def _send(
+        self, index: int, group: Group, limiter: RateLimiter, stops: Sequence[PlannedStop]
+    ) -> list[tuple[PlannedStop, Result]]:
+        raise NotImplementedError
+
+    def _verify(
+        self,
+        index: int,
+        group: Group,
+        limiter: RateLimiter,
+        accepted: list[tuple[PlannedStop, Result]],
+    ) -> list[tuple[PlannedStop, Result]]:
+        current = self._follow_up(index, group, limiter, self._check(index, group, accepted))
+        if self.settings.wait:
+            current = self._wait(index, group, limiter, current)
+        return current
+
+    def _check(
+        self, index: int, group: Group, accepted: Sequence[tuple[PlannedStop, Result]]
+    ) -> list[tuple[PlannedStop, Result, Action | None]]:
+        """One lookup of the jobs whose stop was accepted, each judged by its provider."""
+        if not accepted:
+            return []
+        lookup_error: str | None = None
+        try:
+            after = group.provider.describe(refs=[stop.ref for stop, _ in accepted])
+        except Exception as exc:
+            after, lookup_error = {}, describe_error(exc)
+        current = [
+            (stop, *self._judged(index, group, stop, result, after.get(stop.ref), lookup_error))
+            for stop, result in accepted
+        ]
+        return current
+
+    def _judged(
+        self,
+        index: int,
+        group: Group,
+        stop: PlannedStop,
+        result: Result,
+        after: JobState | None,
+        lookup_error: str | None,
+    ) -> tuple[Result, Action | None]:
+        judged, escalate = verified(group.provider, self.options, stop, result, after, lookup_error)
+        note = self._notes.get((index, stop.ref))
+        return (judged if note is None else _noted(judged, note)), escalate
+
+    def _follow_up(
+        self,
+        index: int,
+        group: Group,
+        limiter: RateLimiter,
+        checked: Sequence[tuple[PlannedStop, Result, Action | None]],
+    ) -> list[tuple[PlannedStop, Result]]:
+        """Send the stops the provider asked for after judging (--force), and check them once.
+
+        They take the same path as any stop (rate limit, audit hooks, interrupt); the row
+        keeps the state the job was looked up in, and leads with why it was escalated.
+        """
+        done = {stop.ref: (stop, result) for stop, result, _ in checked}
+        follow = [
+            PlannedStop(stop.ref, stop.before, action)
+            for stop, _, action in checked
+            if action is not None
+        ]
+        if not follow:
+            return list(done.values())
+        with self._lock:
+            for stop in follow:
+                self._notes[(index, stop.ref)] = stop.action.message
+        accepted: list[tuple[PlannedStop, Result]] = []
+        for stop, result in self._send(index, group, limiter, follow):
+            if result.outcome is Outcome.STOPPING:
+                accepted.append((stop, result))
+            else:
+                # Not sent, or refused: what the first request did, then why this one failed.
+                said = f"{done[stop.ref][1].message}; {result.message}"
+                done[stop.ref] = (stop, replace(result, message=said))
+        # A follow-up is never followed up: what it did is reported as it is.
+        for stop, result, _ in self._check(index, group, accepted):
+            done[stop.ref] = (stop, result)
+        return [done[stop.ref] for stop, _, _ in checked]
+
+    def _wait(
+        self,
+        index: int,
+        group: Group,
+        limiter: RateLimiter,
+        current: list[tuple[PlannedStop, Result]],
+    ) -> list[tuple[PlannedStop, Result]]:
+        deadline = time.monotonic() + self.settings.timeout
+        while any(r.outcome is Outcome.STOPPING for _, r in current):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.hooks.stop.wait(min(self.settings.poll_interval, remaining)):
+                break
+            pending = [(s, r) for s, r in current if r.outcome is Outcome.STOPPING]
+            try:
+                after: Mapping[JobRef, JobState] = group.provider.describe(
+                    refs=[s.ref for s, _ in pending]
+                )
+                error = None
+            except Exception as exc:
+                after, error = {}, describe_error(exc)
+            checked = [
+                (s, *self._judged(index, group, s, r, after.get(s.ref), error)) for s, r in pending
+            ]
+            updated = {s.ref: (s, r) for s, r in self._follow_up(index, group, limiter, checked)}
+            for _, result in updated.values():
+                if result.outcome is not Outcome.STOPPING:
+                    self.hooks.on_update(result)
+            current = [updated.get(s.ref, (s, r)) for s, r in current]
+        if self.hooks.stop.is_set():
+            return current
+        return [
+            (s, replace(r, wait_timed_out=True)) if r.outcome is Outcome.STOPPING else (s, r)
+            for s, r in current
+        ]
+
+
+def _noted(result: Result, note: str) -> Result:
+    """A follow-up stop's result, its reason first; once the job is stopped, the reason says
+    all there is to say."""
+    if result.outcome in (Outcome.CANCELLED, Outcome.TERMINATED) or not result.message:
+        return replace(result, message=note)
+    return replace(result, message=f"{note}; {result.message}")
+
+
+def describe_error(exc: Exception) -> str:
+    if isinstance(exc, ProviderError):
+        return str(exc)
+    # Not translated by an adapter: the text may carry an endpoint URL with its secrets.
+    return redact(f"{type(exc).__name__}: {exc}")
