@@ -64,7 +64,6 @@ API_VERSION = 1
 
 __all__ = [
     "API_VERSION",
-    "Callbacks",
     "ConfigError",
     "Confirm",
     "CredentialsError",
