@@ -1,4 +1,5 @@
-"""The command line: parse, hand over to `runner`, and one error boundary (`main`)."""
+"""The command line: parse, hand over to `commands` (which calls `jobctl.api`), and one error
+boundary (`main`)."""
 
 from __future__ import annotations
 
@@ -205,8 +206,10 @@ def _stop_command(verb: Verb, summary: str) -> None:
         quiet: QuietOpt = False,
         debug: DebugOpt = False,
     ) -> int:
+        from jobctl.commands import stop
+        from jobctl.context import Io
         from jobctl.durations import SHORTEST_POLL, SHORTEST_TIMEOUT, parse_duration
-        from jobctl.runner import Connection, Io, StopArgs, stop
+        from jobctl.flags import Connection, StopArgs
         from jobctl.selection import FilterArgs
 
         conn = Connection(
@@ -266,8 +269,9 @@ def status(
     debug: DebugOpt = False,
 ) -> int:
     """Show each job's provider state and normalized phase."""
-    from jobctl.runner import Connection, Io
-    from jobctl.runner import status as run_status
+    from jobctl.commands import status as run_status
+    from jobctl.context import Io
+    from jobctl.flags import Connection
 
     conn = Connection(
         provider, region, profile, endpoint_url, output.value if output else None, quiet, debug
@@ -291,7 +295,9 @@ def list_command(
     debug: DebugOpt = False,
 ) -> int:
     """List jobs matching filters (unfinished ones unless --status says otherwise)."""
-    from jobctl.runner import Connection, Io, list_jobs
+    from jobctl.commands import list_jobs
+    from jobctl.context import Io
+    from jobctl.flags import Connection
     from jobctl.selection import FilterArgs
 
     conn = Connection(
@@ -304,9 +310,10 @@ def list_command(
 @app.command()
 def providers(output: OutputOpt = None) -> int:
     """The capability matrix: what each provider's cancel and terminate send."""
-    from jobctl.capabilities import show
+    from jobctl.commands import providers as show
+    from jobctl.context import Io
 
-    return show(output.value if output else None)
+    return show(output.value if output else None, Io())
 
 
 config_app = typer.Typer(

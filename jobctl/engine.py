@@ -7,9 +7,9 @@ comes back as exactly one Result, whatever fails along the way.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from jobctl.dispatch import dispatch
 from jobctl.errors import CredentialsError, ProviderError
@@ -24,55 +24,17 @@ from jobctl.models import (
     SendResult,
     StopOptions,
 )
-from jobctl.providers.base import BulkUnsupported, Provider
+from jobctl.providers.base import BulkUnsupported
 from jobctl.ratelimit import RateLimiter, pacing
 from jobctl.sanitize import redact
-from jobctl.settings import DEFAULT_TIMEOUT
 from jobctl.summary import Summary, exit_code_for, summarize
 from jobctl.verify import Verifying, describe_error
 from jobctl.wait_notice import wait_timeout_notice
+from jobctl.work import Group, Hooks, RunSettings
 
-# The tally lives in jobctl/summary.py; the engine's callers find it here as before.
+# Its inputs live in jobctl/work.py and the tally in jobctl/summary.py (so jobctl/verify.py
+# can name them without importing the engine); callers find them here as before.
 __all__ = ["Engine", "Group", "Hooks", "RunSettings", "Summary", "exit_code_for", "summarize"]
-
-
-@dataclass
-class Group:
-    """The jobs of one provider instance (one provider, one region)."""
-
-    provider: Provider
-    region: str | None
-    refs: list[JobRef]
-    concurrency: int
-    rate: float | None
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    dry_run: bool = False
-    ignore_not_found: bool = False
-    wait: bool = False
-    timeout: float = DEFAULT_TIMEOUT
-    poll_interval: float = 2.0
-
-
-@dataclass
-class Hooks:
-    """Where the engine reports as it goes: results as decided, stop requests as answered."""
-
-    on_result: Callable[[Result], None] = lambda result: None
-    # The audit log's feed. on_sent: once per stop request, from the thread that got its
-    # answer, with the outcome as first known. on_final: once per job a stop request was sent
-    # for, with the outcome the user was told (after verification and --wait).
-    # on_unanswered: requests sent and never answered, when the engine ends or is left.
-    on_sent: Callable[[Result], None] = lambda result: None
-    on_final: Callable[[Result], None] = lambda result: None
-    on_unanswered: Callable[[Result], None] = lambda result: None
-    # A job still stopping changed state while --wait polled (for a live view).
-    on_update: Callable[[Result], None] = lambda result: None
-    on_notice: Callable[[str], None] = lambda text: None
-    # Set to stop sending: unsent jobs become `skipped`; requests in flight finish.
-    stop: threading.Event = field(default_factory=threading.Event)
 
 
 class Engine(Verifying):

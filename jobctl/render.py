@@ -1,4 +1,4 @@
-"""The one place results are written (DESIGN.md §6).
+"""The one place results are written (docs/ARCHITECTURE.md): every command's, in one envelope.
 
 Human output is rich on stdout; notices and errors go to stderr; JSON is plain json.dumps.
 Text from providers and users is never parsed as markup and has its control characters shown
@@ -108,6 +108,53 @@ class Renderer:
             self._write("".join(line + "\n" for line in lines))
         else:
             self._write(self._table([_for_text(row) for row in rows], summary, columns))
+
+    def providers(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """`jobctl providers`: one row per provider (capabilities.describe), under the same
+        envelope rules; JSON also keeps the rows under `providers`, as before the envelope."""
+        from jobctl.engine import Summary
+
+        summary = Summary(len(rows), len(rows), 0, ExitCode.OK)
+        if self.gone or self.failure is not None:
+            return
+        if self.fmt == "json":
+            document = {**envelope(self.command, rows, summary), "providers": list(rows)}
+            self._write(_dumps(document) + "\n")
+        elif self.fmt == "ndjson":
+            for row in rows:
+                self.row(row)
+            self.finish(rows, summary, ())
+        elif self.fmt == "plain":
+            cells = (
+                (row["name"], verb, phase, what)
+                for row in rows
+                for verb, matrix in row["matrix"].items()
+                for phase, what in matrix.items()
+            )
+            self._write("".join("\t".join(map(_plain, line)) + "\n" for line in cells))
+        else:
+            self._write(self._providers_table(rows))
+
+    def _providers_table(self, rows: Sequence[Mapping[str, Any]]) -> str:
+        from rich.table import Table
+        from rich.text import Text
+
+        collected = _Collected(self.stdout)
+        console = stdout_console(collected)
+        phases = ("queued", "running", "finished")
+        for row in rows:
+            title = Text(f"{row['name']} ({row['title']})", style="bold")
+            table = Table(title=title, title_justify="left")
+            table.add_column("verb")
+            for phase in phases:
+                table.add_column(f"{phase}: " + ", ".join(row["phases"].get(phase, [])))
+            for verb, cells in row["matrix"].items():
+                table.add_row(verb, *(Text(cells.get(phase, "")) for phase in phases))
+            console.print(table)
+            for what in row["limitations"].values():
+                console.print(Text(f"  • {what}"))
+            console.print()
+        return collected.getvalue()
 
     def close(self, code: int, *, audit_log: Path | None = None) -> int:
         """The exit code the results earned; OutputError if standard output refused them.
@@ -267,3 +314,15 @@ STOP_TABLE_COLUMNS = (
     "message",
 )
 STATUS_COLUMNS = ("job_id", "provider", "region", "state", "phase", "name", "message")
+LIST_COLUMNS = ("job_id", "provider", "region", "state", "phase", "name", "created")
+# The fields of a JobStatus each command's JSON rows carry (JobStatus.as_dict has them all).
+STATUS_FIELDS = ("provider", "region", "job_id", "name", "state", "phase", "message", "extra")
+LIST_FIELDS = ("provider", "region", "job_id", "name", "state", "phase", "created", "extra")
+
+
+def fields(row: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    return {name: row[name] for name in names}
+
+
+def stop_columns(fmt: str) -> tuple[str, ...]:
+    return STOP_TABLE_COLUMNS if fmt == "table" else STOP_COLUMNS

@@ -1,4 +1,9 @@
-"""Safety for bulk work (DESIGN.md §4): preview and confirm, and Ctrl-C that loses nothing."""
+"""Safety for bulk work, the command line's side (docs/ARCHITECTURE.md): preview and confirm
+on the terminal, and Ctrl-C that loses nothing.
+
+`TerminalConfirm` is what the command line gives `jobctl.api.stop` to ask with; `interruptible`
+is its guard around the sending.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,9 @@ from jobctl.sanitize import clean
 if TYPE_CHECKING:
     import threading
 
-    from jobctl.models import JobState
-    from jobctl.runner import Io
+    from jobctl.callbacks import Preview
+    from jobctl.context import Io
+    from jobctl.models import JobState, Verb
 
 CONFIRM_THRESHOLD = 20
 PREVIEW_ROWS = 10
@@ -37,7 +43,7 @@ def refuse_without_terminal(io: Io, verb: str, what: str) -> None:
         raise UsageError(msg)
 
 
-def preview(io: Io, headline: str, rows: Sequence[Sequence[str]]) -> None:
+def show_preview(io: Io, headline: str, rows: Sequence[Sequence[str]]) -> None:
     io.stderr.write(clean(headline) + "\n")
     for row in rows[:PREVIEW_ROWS]:
         io.stderr.write("  " + "  ".join(clean(cell) for cell in row) + "\n")
@@ -46,14 +52,43 @@ def preview(io: Io, headline: str, rows: Sequence[Sequence[str]]) -> None:
     io.stderr.flush()
 
 
-def ask(io: Io, question: str) -> None:
+def ask(io: Io, question: str) -> bool:
     """[y/N] on the terminal; anything but yes is a refusal (exit 2, nothing sent)."""
     io.stderr.write(f"{question} [y/N] ")
     io.stderr.flush()
     answer = io.read_answer()
-    if answer.strip().lower() not in ("y", "yes"):
-        msg = "not confirmed; nothing sent"
-        raise UsageError(msg)
+    return answer.strip().lower() in ("y", "yes")
+
+
+class TerminalConfirm:
+    """The command line's confirmation: a filter selection, or more than CONFIRM_THRESHOLD
+    jobs, is previewed on stderr and asked about on the terminal, unless --yes or --dry-run.
+    """
+
+    def __init__(self, io: Io, *, yes: bool, dry_run: bool) -> None:
+        self.io = io
+        self.yes = yes
+        self.dry_run = dry_run
+
+    def needed(self, *, verb: Verb, count: int | None) -> bool:
+        by_filter = count is None
+        if not needs_confirmation(
+            count=count or 0, by_filter=by_filter, yes=self.yes, dry_run=self.dry_run
+        ):
+            return False
+        what = "a filter selection" if by_filter else f"{count} jobs"
+        refuse_without_terminal(self.io, str(verb), what)
+        return True
+
+    def ask(self, preview: Preview) -> bool:
+        verb = str(preview.verb)
+        if preview.by_filter:
+            count = len(preview.listed)
+            show_preview(self.io, f"{count} {preview.scope}:", job_rows(preview.listed))
+            return ask(self.io, f"{verb.capitalize()} these {count} jobs?")
+        rows = [[f"{r.provider}:{r.job_id}", r.region or ""] for r in preview.refs]
+        show_preview(self.io, f"about to {verb} {len(rows)} jobs:", rows)
+        return ask(self.io, f"{verb.capitalize()} {len(rows)} jobs?")
 
 
 def job_rows(jobs: Sequence[JobState], now: float | None = None) -> list[list[str]]:

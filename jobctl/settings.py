@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import os
 
+from jobctl.defaults import DEFAULT_TIMEOUT as _DEFAULT_TIMEOUT
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -51,8 +53,9 @@ if TYPE_CHECKING:
         def where(self, *keys: str) -> str: ...
 
 
-# Longest --wait, and each request's retry budget, when nothing says otherwise.
-DEFAULT_TIMEOUT = 600.0
+# Longest --wait, and each request's retry budget, when nothing says otherwise (its one home
+# is jobctl/defaults.py, a leaf the provider contract imports too).
+DEFAULT_TIMEOUT = _DEFAULT_TIMEOUT
 CONFIG_ENV = "JOBCTL_CONFIG"
 PROVIDER_ENV = "JOBCTL_PROVIDER"
 OUTPUT_ENV = "JOBCTL_OUTPUT"

@@ -26,9 +26,9 @@ from jobctl.models import (
 from jobctl.sanitize import redact
 
 if TYPE_CHECKING:
-    from jobctl.engine import Group, Hooks, RunSettings
     from jobctl.providers.base import Provider
     from jobctl.ratelimit import RateLimiter
+    from jobctl.work import Group, Hooks, RunSettings
 
 
 def verified(

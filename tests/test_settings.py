@@ -176,15 +176,20 @@ def test_the_completion_table_holds_the_facts_the_resolver_reads() -> None:
 
 def test_one_home_for_the_ten_minute_default() -> None:
     import dataclasses
+    import inspect
 
+    from jobctl import api
     from jobctl.engine import RunSettings
+    from jobctl.flags import StopArgs
     from jobctl.providers.base import ProviderConfig
-    from jobctl.runner import StopArgs
 
     assert settings.DEFAULT_TIMEOUT == 600.0
     assert RunSettings().timeout == ProviderConfig().timeout == settings.DEFAULT_TIMEOUT
     defaults = {f.name: f.default for f in dataclasses.fields(StopArgs)}
     assert defaults["timeout"] == settings.DEFAULT_TIMEOUT
+    for function in (api.stop, api.status, api.list_jobs):
+        timeout = inspect.signature(function).parameters.get("timeout")
+        assert timeout is None or timeout.default == settings.DEFAULT_TIMEOUT, function
 
 
 # -- jobctl config show / path --------------------------------------------------------------
@@ -361,7 +366,8 @@ def test_settings_import_nothing_but_the_standard_library() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     loaded = set(done.stdout.split())
-    assert {m for m in loaded if m.startswith("jobctl")} == {"jobctl", "jobctl.settings"}
+    jobctl_modules = {m for m in loaded if m.startswith("jobctl")}
+    assert jobctl_modules == {"jobctl", "jobctl.settings", "jobctl.defaults"}
     assert not loaded & {"dataclasses", "re", "tomllib", "json", "typer", "rich", "boto3"}
 
 

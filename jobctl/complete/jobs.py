@@ -1,6 +1,6 @@
 """Job ids and Batch queues for TAB: from the cache runs write, else one live lookup.
 
-`remember` is the writers' side (runner.py calls it after `list`, `status` and stop runs);
+`remember` is the writers' side (connect.remember calls it after `list`, `status` and stops);
 `job_values` / `queue_values` are the readers', shared by both completion paths.
 """
 

@@ -37,12 +37,11 @@ from jobctl.errors import (
     ProviderError,
 )
 from jobctl.models import JobState, SendResult
-from jobctl.providers.tencent import INFO
 from jobctl.sanitize import redact, redact_url
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
-    from jobctl.providers.base import ProviderConfig
+    from jobctl.providers.base import ProviderConfig, ProviderInfo
     from jobctl.ratelimit import Pacing
 
 ROLE_ENV = "TENCENTCLOUD_CAM_ROLE_NAME"
@@ -255,8 +254,8 @@ def timestamp(text: Any) -> float | None:
         return None
 
 
-def job_state(view: Any) -> JobState:
-    """A models.JobView (one row of DescribeJobs) as jobctl's JobState."""
+def job_state(view: Any, info: ProviderInfo) -> JobState:
+    """A models.JobView (one row of DescribeJobs) as jobctl's JobState, in `info`'s phases."""
     state = str(view.JobState or "")
     extra: dict[str, Any] = {}
     zone = getattr(view.Placement, "Zone", None)
@@ -265,9 +264,9 @@ def job_state(view: Any) -> JobState:
     return JobState(
         job_id=str(view.JobId),
         native_state=state,
-        phase=INFO.phase_of(state),
+        phase=info.phase_of(state),
         name=view.JobName,
-        succeeded=state in INFO.success_states,
+        succeeded=state in info.success_states,
         created_at=timestamp(view.CreateTime),
         extra=extra,
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from jobctl.settings import DEFAULT_TIMEOUT
+from jobctl.defaults import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from jobctl.models import (

@@ -255,7 +255,7 @@ class TencentProvider:
             pacing=pacing or Pacing(),
             deadline=deadline if deadline is not None else time.monotonic() + self.timeout,
         )
-        states = (job_state(view) for view in answer.JobSet or [])
+        states = (job_state(view, INFO) for view in answer.JobSet or [])
         return {state.job_id: state for state in states}
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
@@ -309,7 +309,7 @@ class TencentProvider:
             )
             page = answer.JobSet or []
             for view in page:
-                state = job_state(view)
+                state = job_state(view, INFO)
                 # Newest first: a job created while paging shifts the pages by one.
                 found.setdefault(state.job_id, state)
             offset += len(page)
