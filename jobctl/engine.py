@@ -1,4 +1,4 @@
-"""Look up, plan, send, verify: the provider-agnostic core (DESIGN.md §10).
+"""Look up, plan, send, verify: the provider-agnostic core (docs/ARCHITECTURE.md, "The engine").
 
 The engine knows the Provider protocol and nothing else about any cloud. Every job it is given
 comes back as exactly one Result, whatever fails along the way.

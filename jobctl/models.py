@@ -1,6 +1,6 @@
 """The data that flows through jobctl: references, job states, plans and results.
 
-All frozen: each stage of the pipeline (DESIGN.md §10) builds new values instead of mutating.
+All frozen: each stage of the pipeline (docs/ARCHITECTURE.md, "Data flow") builds new values instead of mutating.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ class Verb(StrEnum):
 
 
 class Phase(StrEnum):
-    """A provider's native state, normalized (DESIGN.md §2)."""
+    """A provider's native state, normalized (docs/ARCHITECTURE.md, "Plan and judge")."""
 
     QUEUED = "queued"
     RUNNING = "running"
@@ -26,7 +26,7 @@ class Phase(StrEnum):
 
 
 class Outcome(StrEnum):
-    """What happened to one job (DESIGN.md §3)."""
+    """What happened to one job (docs/ARCHITECTURE.md, "Outcomes and exit codes")."""
 
     CANCELLED = "cancelled"
     TERMINATED = "terminated"
@@ -102,7 +102,7 @@ class StopOptions:
 
 @dataclass(frozen=True)
 class Selection:
-    """Jobs chosen by filter instead of by id (DESIGN.md §1); all fields narrow the set."""
+    """Jobs chosen by filter instead of by id (docs/ARCHITECTURE.md, "References and selections"); all fields narrow the set."""
 
     # Native states to match, already expanded from phases and upper-cased.
     states: frozenset[str]

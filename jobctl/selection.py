@@ -1,4 +1,4 @@
-"""Choosing jobs by filter instead of by id (DESIGN.md §1), and saying what was chosen."""
+"""Choosing jobs by filter instead of by id (docs/ARCHITECTURE.md, "References and selections"), and saying what was chosen."""
 
 from __future__ import annotations
 

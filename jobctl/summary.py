@@ -26,7 +26,7 @@ def is_ok(result: Result, *, ignore_not_found: bool) -> bool:
 def exit_code_for(
     ok: int, failed: int, *, interrupted: bool = False, timed_out: bool = False
 ) -> ExitCode:
-    """DESIGN.md §3: failures outrank a wait time-out, an interrupt outranks everything."""
+    """docs/ARCHITECTURE.md, "Outcomes and exit codes": failures outrank a wait time-out, an interrupt outranks everything."""
     if interrupted:
         return ExitCode.INTERRUPTED
     if failed:

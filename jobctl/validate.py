@@ -1,4 +1,4 @@
-"""Every check that can be made before the first request, made for every job (DESIGN.md §2)."""
+"""Every check that can be made before the first request, made for every job (docs/ARCHITECTURE.md, "Checks before the first request")."""
 
 from __future__ import annotations
 

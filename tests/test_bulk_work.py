@@ -1,4 +1,4 @@
-"""Bulk work done safely (DESIGN.md §4): filters, confirmation, --wait, audit log, config."""
+"""Bulk work done safely (docs/ARCHITECTURE.md, "Safety"): filters, confirmation, --wait, audit log, config."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The aws-batch rows of DESIGN.md §2, as a table."""
+"""The aws-batch rows of the matrix, as a table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The aws-iot rows of DESIGN.md §2, as tables; what IoT's answers become; the notices."""
+"""The aws-iot rows of the matrix, as tables; what IoT's answers become; the notices."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The tencent rows of DESIGN.md §2, as a table."""
+"""The tencent rows of the matrix, as a table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tab completion that answers before Typer, rich or any cloud SDK is imported (DESIGN.md §8).
+"""Tab completion that answers before Typer, rich or any cloud SDK is imported (docs/ARCHITECTURE.md, "Tab completion").
 
     shell script ─► jobctl.__main__ ─► fast.answer ─┬─► parse (Click's rules over `table`)
                                                      ├─► values (providers, statuses, regions)

@@ -122,7 +122,7 @@ def native_reason(options: StopOptions) -> str:
 
 
 def plan(*, job: JobState, options: StopOptions) -> Action:
-    """DESIGN.md §2, the aws-batch rows."""
+    """The aws-batch rows of the matrix (docs/ARCHITECTURE.md, "Plan and judge")."""
     request = {"jobId": job.job_id, "reason": native_reason(options)}
     if job.phase is Phase.FINISHED:
         return Action.noop(f"already {job.native_state}; nothing sent")

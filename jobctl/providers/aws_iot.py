@@ -151,7 +151,7 @@ def forced(options: StopOptions) -> bool:
 
 
 def plan(*, ref: JobRef, job: JobState, options: StopOptions) -> Action:
-    """DESIGN.md §2, the aws-iot rows; `ref.target` set means one thing's execution."""
+    """The aws-iot rows of the matrix; `ref.target` set means one thing's execution."""
     if ref.target is not None:
         return _plan_execution(ref, job, options)
     if job.phase is F:

@@ -138,7 +138,7 @@ def audit_extra(options: StopOptions) -> dict[str, Any]:
 
 
 def plan(*, job: JobState, options: StopOptions) -> Action:
-    """DESIGN.md §2, the tencent rows."""
+    """The tencent rows of the matrix (docs/ARCHITECTURE.md, "Plan and judge")."""
     request = {"JobId": job.job_id}
     extra = audit_extra(options)
     if job.phase is Phase.FINISHED:

@@ -1,1 +1,1 @@
-"""Local emulators that let jobctl run without a cloud account (see DESIGN.md section 9)."""
+"""Local emulators that let jobctl run without a cloud account (docs/ARCHITECTURE.md, "The sandbox")."""

@@ -99,7 +99,7 @@ def test_any_reason(cli, endpoints, provider, reason) -> None:
 @given(code=texts)
 def test_any_reason_code(cli, endpoints, code) -> None:
     _, accepted = run(cli, endpoints, "aws-iot", "cancel", "--reason-code", code, *MANY["aws-iot"])
-    # DESIGN.md: [A-Z0-9_]{1,128}, ASCII only.
+    # --reason-code: [A-Z0-9_]{1,128}, ASCII only.
     assert accepted == (re.fullmatch(r"[A-Z0-9_]{1,128}", code, re.ASCII) is not None)
 
 
