@@ -9,7 +9,8 @@ import sys
 def main() -> None:
     _missing_streams_to_devnull()
     # A TAB: answer from the generated table before Typer, rich or any SDK is imported
-    # (docs/ARCHITECTURE.md, "Tab completion"). JOBCTL_COMPLETE_FAST=0 sends every request to Typer, for comparison.
+    # (docs/ARCHITECTURE.md, "Tab completion"). JOBCTL_COMPLETE_FAST=0 sends every request
+    # to Typer, for comparison.
     from jobctl.complete import COMPLETE_VAR
 
     if os.environ.get(COMPLETE_VAR) and os.environ.get("JOBCTL_COMPLETE_FAST") != "0":

@@ -1,6 +1,7 @@
 """The data that flows through jobctl: references, job states, plans and results.
 
-All frozen: each stage of the pipeline (docs/ARCHITECTURE.md, "Data flow") builds new values instead of mutating.
+All frozen: each stage of the pipeline (docs/ARCHITECTURE.md, "Data flow") builds new values
+instead of mutating.
 """
 
 from __future__ import annotations
@@ -102,7 +103,10 @@ class StopOptions:
 
 @dataclass(frozen=True)
 class Selection:
-    """Jobs chosen by filter instead of by id (docs/ARCHITECTURE.md, "References and selections"); all fields narrow the set."""
+    """Jobs chosen by filter instead of by id; all fields narrow the set.
+
+    See docs/ARCHITECTURE.md, "References and selections".
+    """
 
     # Native states to match, already expanded from phases and upper-cased.
     states: frozenset[str]

@@ -1,6 +1,7 @@
-"""Provider and user text, made safe to show on a terminal (docs/ARCHITECTURE.md, "Output"), and URLs made
-safe to write anywhere: a user name, password or query string in an endpoint URL can be a
-credential (`http://user:SECRET@proxy`, `?token=SECRET`), so it never leaves jobctl.
+"""Provider and user text, made safe to show on a terminal (docs/ARCHITECTURE.md, "Output"),
+and URLs made safe to write anywhere: a user name, password or query string in an endpoint
+URL can be a credential (`http://user:SECRET@proxy`, `?token=SECRET`), so it never leaves
+jobctl.
 """
 
 from __future__ import annotations

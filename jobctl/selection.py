@@ -1,4 +1,7 @@
-"""Choosing jobs by filter instead of by id (docs/ARCHITECTURE.md, "References and selections"), and saying what was chosen."""
+"""Choosing jobs by filter instead of by id, and saying what was chosen.
+
+See docs/ARCHITECTURE.md, "References and selections".
+"""
 
 from __future__ import annotations
 

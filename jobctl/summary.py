@@ -26,7 +26,10 @@ def is_ok(result: Result, *, ignore_not_found: bool) -> bool:
 def exit_code_for(
     ok: int, failed: int, *, interrupted: bool = False, timed_out: bool = False
 ) -> ExitCode:
-    """docs/ARCHITECTURE.md, "Outcomes and exit codes": failures outrank a wait time-out, an interrupt outranks everything."""
+    """Failures outrank a wait time-out, an interrupt outranks everything.
+
+    See docs/ARCHITECTURE.md, "Outcomes and exit codes".
+    """
     if interrupted:
         return ExitCode.INTERRUPTED
     if failed:

@@ -1,4 +1,7 @@
-"""Every check that can be made before the first request, made for every job (docs/ARCHITECTURE.md, "Checks before the first request")."""
+"""Every check that can be made before the first request, made for every job.
+
+See docs/ARCHITECTURE.md, "Checks before the first request".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Bulk work done safely (docs/ARCHITECTURE.md, "Safety"): filters, confirmation, --wait, audit log, config."""
+"""Bulk work done safely: filters, confirmation, --wait, audit log, config.
+
+See docs/ARCHITECTURE.md, "Safety".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Tab completion that answers before Typer, rich or any cloud SDK is imported (docs/ARCHITECTURE.md, "Tab completion").
+"""Tab completion that answers before Typer, rich or any cloud SDK is imported.
+
+See docs/ARCHITECTURE.md, "Tab completion".
 
     shell script ─► jobctl.__main__ ─► fast.answer ─┬─► parse (Click's rules over `table`)
                                                      ├─► values (providers, statuses, regions)

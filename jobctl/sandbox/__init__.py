@@ -1,1 +1,4 @@
-"""Local emulators that let jobctl run without a cloud account (docs/ARCHITECTURE.md, "The sandbox")."""
+"""Local emulators that let jobctl run without a cloud account.
+
+See docs/ARCHITECTURE.md, "The sandbox".
+"""

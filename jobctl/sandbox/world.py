@@ -1,5 +1,6 @@
 """The sandbox: moto's server for AWS Batch and IoT and jobctl's Tencent emulator on 127.0.0.1,
-seeded with jobs in every state, for trying jobctl and rehearsing scripts (docs/ARCHITECTURE.md, "The sandbox").
+seeded with jobs in every state, for trying jobctl and rehearsing scripts
+(docs/ARCHITECTURE.md, "The sandbox").
 
 Everything runs in this process: stopping the sandbox (or the process ending) stops every
 server and frees every port.
