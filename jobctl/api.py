@@ -23,12 +23,13 @@ removed or changes meaning; new keywords and fields may be added within a versio
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from jobctl import config as cfg
 from jobctl import lookup, stopping
@@ -174,12 +175,12 @@ def stop(
         interrupt=interrupt if interrupt is not None else threading.Event(),
         stdin=stdin,
     )
-    if on_result is not None:
-        callbacks.on_result = on_result
-    if on_notice is not None:
-        callbacks.on_notice = on_notice
     if on_warning is not None:
-        callbacks.on_warning = on_warning
+        callbacks.on_warning = _heard(on_warning, "on_warning", _ignore)
+    if on_result is not None:
+        callbacks.on_result = _heard(on_result, "on_result", callbacks.on_warning)
+    if on_notice is not None:
+        callbacks.on_notice = _heard(on_notice, "on_notice", callbacks.on_warning)
     if guard is not None:
         callbacks.guard = guard
     return stopping.run(args, cfg.load(), callbacks)
@@ -230,6 +231,25 @@ def list_jobs(
 
 
 # -- what the command line's parser checks, checked for Python callers ---------------------
+
+
+T = TypeVar("T")
+
+
+def _heard(
+    callback: Callable[[T], None], name: str, warn: Callable[[str], None]
+) -> Callable[[T], None]:
+    """The caller's callback, made harmless to the run: stops already sent must still be
+    verified, reported and audited, so a callback that raises costs a warning, not a Report."""
+
+    def call(value: T) -> None:
+        try:
+            callback(value)
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                warn(f"{name} callback failed: {type(exc).__name__}: {exc}")
+
+    return call
 
 
 def _ignore(text: str) -> None:

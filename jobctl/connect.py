@@ -80,10 +80,10 @@ def remember(
     from jobctl.complete.jobs import remember as store
 
     if isinstance(where, str):
-        provider, ref_region = where, None
-    else:  # a group's references share one region: an ARN's, or none
-        provider, ref_region = where.provider.info.name, where.refs[0].region
-    store(provider, ref_region or conn.region, conn.profile, conn.endpoint_url, seen)
+        provider, region = where, conn.region
+    else:  # the region the group's provider resolved: an ARN's, a flag's, or the config's
+        provider, region = where.provider.info.name, where.region or conn.region
+    store(provider, region, conn.profile, conn.endpoint_url, seen)
 
 
 # -- connecting ------------------------------------------------------------------------------

@@ -86,9 +86,14 @@ class Engine(Verifying):
         planned: list[tuple[Group, int, list[PlannedStop]]] = []
         for index, group in enumerate(self.groups):
             planned.append((group, index, self._lookup_and_plan(index, group)))
-        for group, _, stops in planned:
-            for notice in group.provider.notices(options=self.options, stops=stops):
-                self.hooks.on_notice(notice)
+        # The same provider in two regions says the same thing once.
+        notices = dict.fromkeys(
+            notice
+            for group, _, stops in planned
+            for notice in group.provider.notices(options=self.options, stops=stops)
+        )
+        for notice in notices:
+            self.hooks.on_notice(notice)
         with ThreadPoolExecutor(max_workers=max(len(self.groups), 1)) as pool:
             futures = [
                 pool.submit(self._execute_group, index, group, stops)
@@ -182,15 +187,19 @@ class Engine(Verifying):
         if not stops:
             return
         limiter = RateLimiter(group.rate)
-        accepted: list[tuple[PlannedStop, Result]] = []
-        for stop, result in self._send(index, group, limiter, stops):
-            if result.outcome is Outcome.STOPPING:
-                accepted.append((stop, result))
-            else:
+        try:
+            accepted: list[tuple[PlannedStop, Result]] = []
+            for stop, result in self._send(index, group, limiter, stops):
+                if result.outcome is Outcome.STOPPING:
+                    accepted.append((stop, result))
+                else:
+                    self._decide(index, stop.ref, result)
+            for stop, result in self._verify(index, group, limiter, accepted):
                 self._decide(index, stop.ref, result)
-        for stop, result in self._verify(index, group, limiter, accepted):
-            self._decide(index, stop.ref, result)
-        self._report_final(index, stops)
+        finally:
+            # Whatever ends the group (a failing callback included), every job a request was
+            # sent for gets its final record: the outcome last decided for it.
+            self._report_final(index, stops)
 
     def _send(
         self, index: int, group: Group, limiter: RateLimiter, stops: Sequence[PlannedStop]
@@ -277,10 +286,12 @@ class Engine(Verifying):
                     base, outcome=outcome, message=message, request_id=answer.request_id
                 )
                 reported = result
+            # Recorded before it leaves `_unreported`: a second Ctrl-C in between finds it there
+            # (an extra "unanswered" line at worst), never a sent request with no line at all.
+            self.hooks.on_sent(reported)
             with self._lock:
                 self._unreported.pop((index, stop.ref), None)
                 self._answered.add((index, stop.ref))
-            self.hooks.on_sent(reported)
             results.append(result)
         return results
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -19,8 +20,6 @@ from jobctl.errors import UsageError
 from jobctl.sanitize import clean
 
 if TYPE_CHECKING:
-    import threading
-
     from jobctl.callbacks import Preview
     from jobctl.context import Io
     from jobctl.models import JobState, Verb
@@ -110,6 +109,8 @@ def age(created_at: float | None, now: float) -> str:
 
 # SIGTERM (a scheduler, `kill`) and SIGHUP (a closed terminal) ask jobctl to stop as Ctrl-C does.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# The longest the second signal waits for what was sent to be written down before leaving.
+LEAVE_GRACE = 0.5
 
 
 @contextmanager
@@ -124,6 +125,11 @@ def interruptible(
 
     def handler(signum: int, frame: object) -> None:
         if stop.is_set():
+            # Whatever on_second meets (a stalled stderr, a stream lock held by a thread that
+            # is mid-write), the process is gone within LEAVE_GRACE: a watchdog thread ends it.
+            watchdog = threading.Timer(LEAVE_GRACE, os._exit, args=(130,))
+            watchdog.daemon = True
+            watchdog.start()
             try:
                 on_second()
             finally:

@@ -246,3 +246,21 @@ def test_the_public_names_are_declared_and_versioned() -> None:
     assert sorted(api.__all__) == sorted(set(api.__all__))
     assert all(hasattr(api, name) for name in api.__all__)
     assert {"stop", "status", "list_jobs", "Report", "JobStatus", "Filters"} <= set(api.__all__)
+
+
+def test_a_callback_that_raises_costs_a_warning_not_the_report(batch, tmp_path) -> None:
+    """Stops already sent are verified, reported and audited whatever the caller's code does."""
+    jobs = [batch.add_job("RUNNABLE") for _ in range(3)]
+    warnings: list[str] = []
+
+    def explode(result: api.Result) -> None:
+        raise RuntimeError("the caller's bug")
+
+    report = api.stop(jobs, provider="aws-batch", on_result=explode, on_warning=warnings.append)
+    assert [r.outcome for r in report.results] == [api.Outcome.CANCELLED] * 3
+    assert report.exit_code == api.ExitCode.OK
+    assert warnings
+    assert warnings[0] == "on_result callback failed: RuntimeError: the caller's bug"
+    finals = [line for line in audit_lines(tmp_path) if line["record"] == "final"]
+    assert sorted(line["job"] for line in finals) == sorted(jobs)
+    assert all(batch.job(job).stop for job in jobs)

@@ -308,3 +308,33 @@ def test_records_kept_while_the_log_is_locked_are_written_once_it_is_free(tmp_pa
     ]
     assert len(warnings) == 1
     assert list(tmp_path.glob("audit.jsonl.unwritten-*")) == []
+
+
+def test_the_second_signal_leaves_even_when_writing_down_what_was_sent_blocks(tmp_path) -> None:
+    """A stalled stderr or a stream lock held by a thread mid-write must not keep jobctl:
+    here the report of what was sent blocks for ever, and the second SIGINT still ends it."""
+    script = tmp_path / "blocked.py"
+    script.write_text(
+        "import sys, threading\n"
+        "from jobctl.safety import interruptible\n"
+        "stop = threading.Event()\n"
+        "with interruptible(stop, notice=lambda text: print('first', flush=True),\n"
+        "                   on_second=lambda: threading.Event().wait()):\n"
+        "    print('ready', flush=True)\n"
+        "    threading.Event().wait()\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+        process.send_signal(signal.SIGINT)
+        # The first one only sets the flag and says so; the second finds it set.
+        assert process.stdout.readline() == b"first\n"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=GUARD) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()

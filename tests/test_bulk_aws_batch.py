@@ -71,6 +71,48 @@ def test_throttled_jobs_inside_a_bulk_answer_are_sent_again_alone(provider) -> N
     assert results[2].error_code == "ValidationException"
 
 
+def test_throttled_jobs_inside_a_bulk_answer_keep_to_the_rate_and_the_interrupt(provider) -> None:
+    """Each job sent again alone is one more request: it takes a token of --rate, and after
+    the first Ctrl-C none is sent (the Stubber would fail on an unexpected cancel_job)."""
+    import threading
+
+    from jobctl.ratelimit import RateLimiter, pacing
+
+    taken: list[str] = []
+
+    class Counting(RateLimiter):
+        def acquire(self, stop=None, *, deadline=None) -> bool:
+            taken.append("token")
+            return super().acquire(stop, deadline=deadline)
+
+    answer = {
+        "successful": ["a"],
+        "errors": [
+            {"job": "b", "code": "ThrottlingException", "message": "slow down"},
+            {"job": "c", "code": "ServerException", "message": "try again"},
+        ],
+    }
+    stops = [stop("a"), stop("b"), stop("c")]
+    with Stubber(provider.client) as stubber, pacing(Counting(None), threading.Event()):
+        stubber.add_response("cancel_jobs", answer)
+        stubber.add_response("cancel_job", {}, expected_params={"jobId": "b", "reason": "why"})
+        stubber.add_response("cancel_job", {}, expected_params={"jobId": "c", "reason": "why"})
+        results = provider.send(stops=stops, options=OPTIONS)
+        stubber.assert_no_pending_responses()
+    assert [r.accepted for r in results] == [True, True, True]
+    assert len(taken) == 2  # one token per job sent again
+
+    interrupted = threading.Event()
+    interrupted.set()
+    with Stubber(provider.client) as stubber, pacing(RateLimiter(None), interrupted):
+        stubber.add_response("cancel_jobs", answer)
+        results = provider.send(stops=stops, options=OPTIONS)
+        stubber.assert_no_pending_responses()
+    assert [r.accepted for r in results] == [True, False, False]
+    assert [r.error_code for r in results[1:]] == ["ThrottlingException", "ServerException"]
+    assert all(r.message.endswith("(not retried: interrupted)") for r in results[1:])
+
+
 def test_bulk_terminate(provider) -> None:
     stops = [stop("a", "TerminateJob"), stop("b", "TerminateJob")]
     with Stubber(provider.client) as stubber:

@@ -326,6 +326,7 @@ class AwsBatchProvider:
         import botocore.exceptions
 
         from jobctl.providers._aws import is_missing_operation, request_id_of, translate
+        from jobctl.ratelimit import current_pacing
 
         operation = str(stops[0].action.operation)
         method_name, _ = _BULK[operation]
@@ -353,8 +354,14 @@ class AwsBatchProvider:
                 results.append(SendResult(True, request_id))
             elif str(err.get("code")) in _RETRY_ALONE:
                 # Throttled or failed on the server inside a 200 answer, where botocore's
-                # retries cannot see it: the single call is retried by botocore as usual.
-                results.append(self._send_one(stop))
+                # retries cannot see it: the single call is retried by botocore as usual,
+                # as one more request under --rate, and not at all once the run is interrupted.
+                if current_pacing().acquire():
+                    results.append(self._send_one(stop))
+                else:
+                    code, message = str(err.get("code")), str(err.get("message"))
+                    message += " (not retried: interrupted)"
+                    results.append(SendResult(False, request_id, code, message))
             else:
                 results.append(
                     SendResult(False, request_id, str(err.get("code")), str(err.get("message")))
