@@ -169,6 +169,9 @@ def judge(
         message = "stop accepted; a RUNNABLE job is cancelled when it reaches the queue's head"
     else:
         message = f"stop accepted; job is still {after.native_state}"
+    if operation == TERMINATE and options.verb is Verb.CANCEL:
+        # The row says what was sent and why, as --dry-run's does.
+        message = f"cancel escalated to TerminateJob (--force); {message}"
     return Judgement(Outcome.STOPPING, message)
 
 
