@@ -156,7 +156,7 @@ def plan(*, job: JobState, options: StopOptions) -> Action:
         return Action.send(TERMINATE, request, note, extra=extra)
     return Action.refuse(
         f"job is {job.native_state}: Tencent Cloud Batch has no cancel for a started job; "
-        "use --force or 'jobctl terminate'"
+        f"use --force or 'jobctl terminate -p {INFO.name} {job.job_id}'"
     )
 
 
