@@ -83,7 +83,7 @@ def test_iot_hint_runs_as_printed_and_names_the_things(cli, iot) -> None:
     message = ran.by_job()[job]["message"]
     (command,) = suggested(message)
     assert command[:4] == ["jobctl", "cancel", "-p", "aws-iot"]
-    assert "--thing" in command and "dev-1" in command and "dev-2" in command
+    assert {"--thing", "dev-1", "dev-2"} <= set(command)
     again = cli(*command[1:], "-o", "json", "--yes")
     assert again.code == 0, again.stderr
     assert iot.execution(job, "dev-1").status == "CANCELED"
@@ -117,7 +117,8 @@ def test_list_has_queue_and_age_and_counts_jobs(cli, batch) -> None:
     assert ran.code == 0, ran.stderr
     header, *rows, total = ran.stdout.splitlines()
     names = header.split()
-    assert "QUEUE" in names and names[names.index("CREATED") + 1] == "AGE"
+    assert "QUEUE" in names
+    assert names[names.index("CREATED") + 1] == "AGE"
     assert all("prod-q" in row and re.search(r"\b2h(\d+m)?\b", row) for row in rows), rows
     assert total == "3 jobs"
 
