@@ -45,11 +45,12 @@ def stop(args: StopArgs, io: Io) -> int:
     fmt = output_format(args.conn, file, io)
     renderer = Renderer(fmt, str(args.verb), stdout=io.stdout)
 
-    def guard(stop: threading.Event, leave: Callable[[], None]) -> AbstractContextManager[None]:
-        return safety.interruptible(stop, notice=io.notice, on_second=leave)
-
     conn = args.conn
     live = LiveProgress(io, quiet=conn.quiet)
+
+    def guard(stop: threading.Event, leave: Callable[[], None]) -> AbstractContextManager[None]:
+        return safety.interruptible(stop, notice=live.notice, on_second=leave)
+
     report = api.stop(
         args.jobs,
         select=args.filters if args.filters.any else None,

@@ -22,7 +22,8 @@ class LiveView:
         self.enabled = enabled and total > 0
         self.counts: Counter[str] = Counter()
         self._latest: dict[tuple[str, str | None, str, str | None], Result] = {}
-        self._lock = threading.Lock()
+        # Reentrant: the Ctrl-C notice is printed from a signal handler on the main thread.
+        self._lock = threading.RLock()
         self._progress: Any = None
         self._task: Any = None
         self._label = label
