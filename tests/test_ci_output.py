@@ -15,6 +15,12 @@ import pytest
 SUGGESTED = re.compile(r"'(jobctl [^']+)'|now: (jobctl [^),]+)")
 
 
+@pytest.fixture(autouse=True)
+def no_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off a terminal with no COLUMNS (a CI log), unless a test sets it."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 def suggested(text: str) -> list[list[str]]:
     return [shlex.split(a or b) for a, b in SUGGESTED.findall(text)]
 
