@@ -82,14 +82,17 @@ def age(created: object, now: float) -> str | None:
     except ValueError:
         return None
     seconds = max(int(now - then), 0)
-    parts: list[str] = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size or (unit == "s" and not parts):
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-        if len(parts) == 2:
-            break
-    return "".join(parts)
+    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+    for index, (unit, size) in enumerate(units):
+        if seconds >= size or unit == "s":
+            text = f"{seconds // size}{unit}"
+            if index + 1 < len(units):
+                # The next unit down, when it is not zero: 2h13m, never 2h1s.
+                below, below_size = units[index + 1]
+                rest = (seconds % size) // below_size
+                text += f"{rest}{below}" if rest else ""
+            return text
+    return None
 
 
 def counted(summary: Summary, noun: str, *, counts: bool) -> str:
