@@ -194,15 +194,28 @@ def status(
     profile: str | None = None,
     endpoint_url: str | None = None,
     stdin: BinaryIO | None = None,
+    wait: bool = False,
+    timeout: float | str = DEFAULT_TIMEOUT,
+    poll_interval: float | str = 2.0,
+    interrupt: threading.Event | None = None,
 ) -> list[JobStatus]:
     """Each job's provider state and normalized phase, in the order given.
 
     A job its provider does not know comes back with `state` None and phase `not-found`; a
     lookup that failed, with phase `failed` and the reason in `message`. References are
-    taken as by `stop`.
+    taken as by `stop`. `wait` looks again every `poll_interval` until every job is finished
+    (or unknown), for at most `timeout`; a row still queued or running after it is a wait
+    that timed out. Setting `interrupt` from any thread ends the wait with what was seen.
     """
     conn = Connection(provider, region, profile, endpoint_url)
-    return lookup.status(_references(jobs, stdin), conn, cfg.load(), stdin)
+    waiting = None
+    if wait:
+        waiting = lookup.Waiting(
+            _seconds(timeout, "timeout", SHORTEST_TIMEOUT),
+            _seconds(poll_interval, "poll_interval", SHORTEST_POLL),
+            interrupt if interrupt is not None else threading.Event(),
+        )
+    return lookup.status(_references(jobs, stdin), conn, cfg.load(), stdin, waiting)
 
 
 def list_jobs(

@@ -54,7 +54,9 @@ def _version(value: bool) -> None:
 def root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "-V", "--version", callback=_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """Stop batch jobs on any cloud."""
@@ -265,18 +267,42 @@ def status(
     profile: ProfileOpt = None,
     endpoint_url: EndpointOpt = None,
     output: OutputOpt = None,
+    ignore_not_found: Annotated[
+        bool, typer.Option("--ignore-not-found", help="Count unknown jobs as ok.")
+    ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait", help="Look again until every job is finished (exit 5 at --timeout)."
+        ),
+    ] = False,
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="Longest --wait (e.g. 90s, 10m).")
+    ] = format_duration(DEFAULT_TIMEOUT),
+    poll_interval: Annotated[
+        str, typer.Option("--poll-interval", help="Time between --wait lookups.")
+    ] = "2s",
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> int:
     """Show each job's provider state and normalized phase."""
     from jobctl.commands import status as run_status
     from jobctl.context import Io
-    from jobctl.flags import Connection
+    from jobctl.durations import SHORTEST_POLL, SHORTEST_TIMEOUT, parse_duration
+    from jobctl.flags import Connection, StatusArgs
 
     conn = Connection(
         provider, region, profile, endpoint_url, output.value if output else None, quiet, debug
     )
-    return run_status(list(jobs or []), conn, Io())
+    look = StatusArgs(
+        ignore_not_found=ignore_not_found,
+        wait=wait,
+        timeout=parse_duration(timeout, option="--timeout", at_least=SHORTEST_TIMEOUT),
+        poll_interval=parse_duration(
+            poll_interval, option="--poll-interval", at_least=SHORTEST_POLL
+        ),
+    )
+    return run_status(list(jobs or []), conn, Io(), look)
 
 
 @app.command(name="list")

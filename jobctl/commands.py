@@ -16,8 +16,11 @@ from jobctl import api, safety
 from jobctl import config as cfg
 from jobctl.connect import output_format
 from jobctl.context import Io
-from jobctl.flags import Connection, StopArgs
-from jobctl.lookup import JobStatus, summary
+from jobctl.durations import format_duration
+from jobctl.engine import Summary
+from jobctl.errors import ExitCode
+from jobctl.flags import Connection, StatusArgs, StopArgs
+from jobctl.lookup import UNFINISHED, JobStatus, summary
 from jobctl.models import Result, Verb
 from jobctl.render import (
     LIST_COLUMNS,
@@ -42,10 +45,12 @@ def stop(args: StopArgs, io: Io) -> int:
     fmt = output_format(args.conn, file, io)
     renderer = Renderer(fmt, str(args.verb), stdout=io.stdout)
 
-    def guard(stop: threading.Event, leave: Callable[[], None]) -> AbstractContextManager[None]:
-        return safety.interruptible(stop, notice=io.notice, on_second=leave)
-
     conn = args.conn
+    live = LiveProgress(io, quiet=conn.quiet)
+
+    def guard(stop: threading.Event, leave: Callable[[], None]) -> AbstractContextManager[None]:
+        return safety.interruptible(stop, notice=live.notice, on_second=leave)
+
     report = api.stop(
         args.jobs,
         select=args.filters if args.filters.any else None,
@@ -69,10 +74,10 @@ def stop(args: StopArgs, io: Io) -> int:
         stdin=io.stdin,
         confirm=safety.TerminalConfirm(io, yes=args.yes, dry_run=args.dry_run),
         on_result=lambda result: renderer.row(result.as_dict()),
-        on_notice=_notices(conn, io),
+        on_notice=(lambda text: None) if conn.quiet else live.notice,
         # Trouble with the audit log is said even with --quiet.
-        on_warning=io.notice,
-        progress=LiveProgress(io, quiet=conn.quiet),
+        on_warning=live.notice,
+        progress=live,
         guard=guard,
     )
     rows = [result.as_dict() for result in report.results]
@@ -80,8 +85,9 @@ def stop(args: StopArgs, io: Io) -> int:
     return renderer.close(report.exit_code, audit_log=report.audit_log)
 
 
-def status(jobs: Sequence[str], conn: Connection, io: Io) -> int:
-    """`jobctl status`."""
+def status(jobs: Sequence[str], conn: Connection, io: Io, look: StatusArgs | None = None) -> int:
+    """`jobctl status`, and with --wait, until every job is finished."""
+    look = look or StatusArgs()
     fmt = output_format(conn, cfg.load(), io)
     found = api.status(
         jobs,
@@ -90,8 +96,20 @@ def status(jobs: Sequence[str], conn: Connection, io: Io) -> int:
         profile=conn.profile,
         endpoint_url=conn.endpoint_url,
         stdin=io.stdin,
+        wait=look.wait,
+        timeout=look.timeout,
+        poll_interval=look.poll_interval,
     )
-    return _render(fmt, "status", found, io, STATUS_FIELDS, STATUS_COLUMNS)
+    counted = summary(found, ignore_not_found=look.ignore_not_found, waited=look.wait)
+    if counted.exit_code == ExitCode.WAIT_TIMEOUT and not conn.quiet:
+        left = [job for job in found if job.phase in UNFINISHED]
+        ids = " ".join(job.job_id for job in left[:10])
+        more = f" and {len(left) - 10} more" if len(left) > 10 else ""
+        io.notice(
+            f"--wait timed out after {format_duration(look.timeout)}: {len(left)} "
+            f"{'job' if len(left) == 1 else 'jobs'} not finished ({ids}{more})"
+        )
+    return _render(fmt, "status", found, io, STATUS_FIELDS, STATUS_COLUMNS, counted)
 
 
 def list_jobs(conn: Connection, filters: FilterArgs, io: Io) -> int:
@@ -130,10 +148,11 @@ def _render(
     io: Io,
     names: Sequence[str],
     columns: Sequence[str],
+    counted: Summary | None = None,
 ) -> int:
     rows = [fields(job.as_dict(), names) for job in jobs]
-    counted = summary(jobs)
-    renderer = Renderer(fmt, command, stdout=io.stdout)
+    counted = counted or summary(jobs)
+    renderer = Renderer(fmt, command, stdout=io.stdout, counts=command != "list")
     for row in rows:
         renderer.row(row)
     renderer.finish(rows, counted, columns)
@@ -145,7 +164,8 @@ def _notices(conn: Connection, io: Io) -> Callable[[str], None]:
 
 
 class LiveProgress:
-    """The live view on stderr, for a run of more than one job on a terminal, not --quiet."""
+    """The live view on stderr, for a run on a terminal, not --quiet: a bar for many jobs, a
+    spinner for one. Notices said while it is drawn are printed above it, never into its line."""
 
     def __init__(self, io: Io, *, quiet: bool) -> None:
         self.io = io
@@ -157,10 +177,18 @@ class LiveProgress:
 
         self.view = LiveView(
             total,
-            enabled=self.io.stderr_is_tty() and not self.quiet and total > 1,
+            enabled=self.io.stderr_is_tty() and not self.quiet,
             label="cancelling" if verb is Verb.CANCEL else "terminating",
         )
         self.view.__enter__()
+
+    def notice(self, text: str) -> None:
+        """One stderr line: above the live view while it is drawn, else as any notice."""
+        from jobctl.sanitize import clean, redact
+
+        view = self.view
+        if view is None or not view.notice(f"jobctl: {clean(redact(text))}"):
+            self.io.notice(text)
 
     def seen(self, result: Result) -> None:
         if self.view is not None:

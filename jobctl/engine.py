@@ -250,7 +250,7 @@ class Engine(Verifying):
                 )
         try:
             # Requests a provider sends beyond the first (its own retries) take tokens too.
-            with pacing(limiter, self.hooks.stop):
+            with pacing(limiter, self.hooks.stop, self.hooks.on_notice):
                 answers: Sequence[SendResult] = group.provider.send(
                     stops=chunk, options=self.options
                 )

@@ -48,3 +48,13 @@ class StopArgs:
     rate: float | None = None
     no_audit: bool = False
     filters: FilterArgs = field(default_factory=FilterArgs)
+
+
+@dataclass(frozen=True)
+class StatusArgs:
+    """`jobctl status`'s own flags, beyond the connection."""
+
+    ignore_not_found: bool = False
+    wait: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    poll_interval: float = 2.0

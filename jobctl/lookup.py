@@ -6,6 +6,8 @@ Nothing here stops anything or prints anything; `jobctl.api` and the command lin
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -80,26 +82,62 @@ class JobStatus:
         }
 
 
-def summary(rows: Sequence[JobStatus]) -> Summary:
-    """A row with no state (unknown job, failed lookup) is a failure, as for a stop."""
-    failed = sum(1 for row in rows if not row.found)
+# Phases a job can still leave: `status --wait` looks again while any row is in one.
+UNFINISHED = frozenset({"queued", "running", "unknown"})
+
+
+def summary(
+    rows: Sequence[JobStatus], *, ignore_not_found: bool = False, waited: bool = False
+) -> Summary:
+    """A row with no state (unknown job, failed lookup) is a failure, as for a stop; with
+    `ignore_not_found`, a job its provider does not know counts as ok, as for a stop. After
+    `status --wait`, a job still unfinished is a wait that timed out (exit 5, as for a stop)."""
+    failed = sum(
+        1 for row in rows if not row.found and not (ignore_not_found and row.phase == "not-found")
+    )
     ok = len(rows) - failed
-    return Summary(len(rows), ok, failed, exit_code_for(ok, failed))
+    timed_out = waited and any(row.phase in UNFINISHED for row in rows)
+    return Summary(len(rows), ok, failed, exit_code_for(ok, failed, timed_out=timed_out))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """`status --wait`: look again every `poll_interval` until no job is unfinished, for at
+    most `timeout` seconds; `stop` set from any thread ends the wait early."""
+
+    timeout: float
+    poll_interval: float
+    stop: threading.Event = field(default_factory=threading.Event)
 
 
 def status(
-    jobs: Sequence[str], conn: Connection, file: cfg.FileConfig, stdin: BinaryIO | None
+    jobs: Sequence[str],
+    conn: Connection,
+    file: cfg.FileConfig,
+    stdin: BinaryIO | None,
+    waiting: Waiting | None = None,
 ) -> list[JobStatus]:
     if not jobs:
         msg = "no jobs given: name job ids, or '-' to read them from standard input"
         raise UsageError(msg)
     resolved, _ = resolve_refs(jobs, conn, file, stdin)
-    rows: list[JobStatus] = []
-    for group in connect(resolved, conn, file):
-        group_rows = _status_rows(group)
+    groups = connect(resolved, conn, file)
+    rows = {id(group): _status_rows(group) for group in groups}
+    if waiting is not None:
+        deadline = time.monotonic() + waiting.timeout
+        while True:
+            pending = [g for g in groups if any(r.phase in UNFINISHED for r in rows[id(g)])]
+            remaining = deadline - time.monotonic()
+            if not pending or remaining <= 0:
+                break
+            if waiting.stop.wait(min(waiting.poll_interval, remaining)):
+                break
+            for group in pending:
+                rows[id(group)] = _status_rows(group)
+    for group in groups:
+        group_rows = rows[id(group)]
         remember(conn, group, [(r.job_id, r.state, r.name, None) for r in group_rows])
-        rows += group_rows
-    return rows
+    return [row for group in groups for row in rows[id(group)]]
 
 
 def _status_rows(group: Group) -> list[JobStatus]:
@@ -130,14 +168,30 @@ def list_jobs(
     file: cfg.FileConfig,
     on_notice: Callable[[str], None],
 ) -> list[JobStatus]:
-    """What a filter selection would pick (unfinished jobs unless `statuses` says otherwise)."""
-    name = selected_provider(conn, file, "jobctl list")
-    info = providers.info(name)
-    chosen = selection.build(info, filters)
-    listed = list_selection(name, info, chosen, filters, conn, file, settings.DEFAULT_TIMEOUT)
-    jobs = listed.jobs
-    remember(conn, name, [(j.job_id, j.native_state, j.name, j.extra.get("queue")) for j in jobs])
-    rows = [JobStatus.of(name, listed.region, job) for job in jobs]
-    if not rows:
-        on_notice(f"no jobs matched: {listed.scope}")
+    """What a filter selection would pick (unfinished jobs unless `statuses` says otherwise).
+
+    With no provider given anywhere, every provider the config file has a table for, in one
+    list: what an operator who set them up expects `jobctl list` to mean.
+    """
+    rows: list[JobStatus] = []
+    for name in listed_providers(conn, file):
+        info = providers.info(name)
+        chosen = selection.build(info, filters)
+        listed = list_selection(name, info, chosen, filters, conn, file, settings.DEFAULT_TIMEOUT)
+        jobs = listed.jobs
+        seen = [(j.job_id, j.native_state, j.name, j.extra.get("queue")) for j in jobs]
+        remember(conn, name, seen)
+        if not jobs:
+            on_notice(f"no jobs matched: {listed.scope}")
+        rows += [JobStatus.of(name, listed.region, job) for job in jobs]
     return rows
+
+
+def listed_providers(conn: Connection, file: cfg.FileConfig) -> list[str]:
+    """The provider given (flag, environment, config default), else the config file's own."""
+    given = settings.load(settings.Flags(provider=conn.provider), file=file).provider_name.value
+    if given is None and file.providers:
+        names = [name for name in file.providers if name in providers.names()]
+        if names:
+            return names
+    return [selected_provider(conn, file, "list")]

@@ -1,4 +1,8 @@
-"""A live view on stderr for long runs on a terminal: a progress bar and counts by outcome."""
+"""A live view on stderr for runs on a terminal: a bar and counts by outcome for many jobs, a
+spinner with the job's state and the time waited for one; notices are printed above it.
+
+Only ever drawn when stderr is a terminal and not --quiet: a pipe or a CI log gets plain lines.
+"""
 
 from __future__ import annotations
 
@@ -17,25 +21,46 @@ class LiveView:
         self.total = total
         self.enabled = enabled and total > 0
         self.counts: Counter[str] = Counter()
-        self._latest: dict[tuple[str, str | None, str, str | None], str] = {}
-        self._lock = threading.Lock()
+        self._latest: dict[tuple[str, str | None, str, str | None], Result] = {}
+        # Reentrant: the Ctrl-C notice is printed from a signal handler on the main thread.
+        self._lock = threading.RLock()
         self._progress: Any = None
         self._task: Any = None
         self._label = label
 
+    @property
+    def running(self) -> bool:
+        return self._progress is not None
+
     def __enter__(self) -> LiveView:
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[counts]}"),
-                console=Console(stderr=True),
-                transient=True,
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
             )
+
+            console = Console(stderr=True, highlight=False)
+            if self.total == 1:
+                # One job: no bar to fill, but a sign of life, its state, and the time waited.
+                columns: tuple[Any, ...] = (
+                    SpinnerColumn(),
+                    TextColumn("{task.description}"),
+                    TextColumn("{task.fields[counts]}"),
+                    TimeElapsedColumn(),
+                )
+            else:
+                columns = (
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("{task.fields[counts]}"),
+                )
+            self._progress = Progress(*columns, console=console, transient=True)
             self._progress.start()
             self._task = self._progress.add_task(self._label, total=self.total, counts="")
         return self
@@ -43,18 +68,34 @@ class LiveView:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+            self._progress = None
+
+    def notice(self, line: str) -> bool:
+        """Print a finished stderr line above the view; False when no view is drawn."""
+        with self._lock:
+            if self._progress is None:
+                return False
+            from rich.text import Text
+
+            self._progress.console.print(Text(line), soft_wrap=True)
+            return True
 
     def seen(self, result: Result) -> None:
         """The latest known outcome of one job (sent, updated while waiting, or decided)."""
         key = (result.provider, result.region, result.job_id, result.target)
         with self._lock:
-            self._latest[key] = str(result.outcome)
-            self.counts = Counter(self._latest.values())
+            self._latest[key] = result
+            self.counts = Counter(str(r.outcome) for r in self._latest.values())
             self._draw()
 
     def _draw(self) -> None:
         if self._progress is None:
             return
         final = sum(n for outcome, n in self.counts.items() if outcome != "stopping")
-        counts = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()) if v)
+        if self.total == 1 and self._latest:
+            (only,) = self._latest.values()
+            state = only.state_after or only.state_before
+            counts = f"{only.job_id}: {only.outcome}" + (f" ({state})" if state else "")
+        else:
+            counts = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()) if v)
         self._progress.update(self._task, completed=final, counts=counts)

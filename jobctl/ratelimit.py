@@ -76,6 +76,9 @@ class Pacing:
 
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(None))
     stop: threading.Event = field(default_factory=threading.Event)
+    # The run's notice hook: what a provider wants said while its send waits (Tencent's
+    # SUBMITTED retries), said by whoever runs the engine, never printed by the provider.
+    notice: Callable[[str], None] = field(default=lambda text: None)
 
     def acquire(self, deadline: float | None = None) -> bool:
         """A token for one more request; False if the run was interrupted meanwhile, or if
@@ -91,9 +94,13 @@ _PACING: ContextVar[Pacing | None] = ContextVar("jobctl_pacing", default=None)
 
 
 @contextmanager
-def pacing(limiter: RateLimiter, stop: threading.Event) -> Iterator[Pacing]:
-    """Make `limiter` and `stop` the current pacing for the calls made inside the block."""
-    current = Pacing(limiter, stop)
+def pacing(
+    limiter: RateLimiter,
+    stop: threading.Event,
+    notice: Callable[[str], None] | None = None,
+) -> Iterator[Pacing]:
+    """Make `limiter`, `stop` and `notice` the current pacing for the calls made inside."""
+    current = Pacing(limiter, stop) if notice is None else Pacing(limiter, stop, notice)
     token = _PACING.set(current)
     try:
         yield current

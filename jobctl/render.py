@@ -33,20 +33,6 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 FORMATS = ("table", "plain", "json", "ndjson")
 
-# Columns of free text, which wrap to what width is left (`config show` has value and source).
-_FREE_TEXT = ("message", "name", "value", "source")
-_OUTCOME_STYLE = {
-    "cancelled": "green",
-    "terminated": "green",
-    "stopping": "yellow",
-    "already-finished": "dim",
-    "planned": "cyan",
-    "refused": "red",
-    "not-found": "red",
-    "failed": "bold red",
-    "skipped": "magenta",
-}
-
 
 def _dumps(document: Mapping[str, Any]) -> str:
     # ensure_ascii: no raw control or bidi character can reach a terminal from JSON either.
@@ -72,12 +58,20 @@ class Renderer:
     `close` gives the exit code (or the error, when standard output refused the results)."""
 
     def __init__(
-        self, fmt: str, command: str, *, stdout: IO[str] | None = None, noun: str | None = "job"
+        self,
+        fmt: str,
+        command: str,
+        *,
+        stdout: IO[str] | None = None,
+        noun: str | None = "job",
+        counts: bool = True,
     ) -> None:
         self.fmt = fmt
         self.command = command
         # What a table's closing count counts ("3 jobs, 3 ok"); None: a listing, no count.
         self.noun = noun
+        # False: the count says how many and no more ("15 jobs"), as `list` has no outcomes.
+        self.counts = counts
         # sys.stdout is None when jobctl was started without one (`>&-`).
         stream: IO[str] | None = stdout if stdout is not None else sys.stdout
         self.stdout: IO[str] = stream if stream is not None else io.StringIO()
@@ -107,7 +101,8 @@ class Renderer:
             lines = ("\t".join(_plain(row.get(c)) for c in columns) for row in map(_for_text, rows))
             self._write("".join(line + "\n" for line in lines))
         else:
-            self._write(self._table([_for_text(row) for row in rows], summary, columns))
+            shown = [_for_text(row, target=False) for row in rows]
+            self._write(self._table(shown, summary, columns))
 
     def providers(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """`jobctl providers`: one row per provider (capabilities.describe), under the same
@@ -191,40 +186,21 @@ class Renderer:
         self, rows: Sequence[Mapping[str, Any]], summary: Summary, columns: Sequence[str]
     ) -> str:
         """The table as rich renders it for this stdout (width, colour), as text."""
-        from rich.table import Table
         from rich.text import Text
+
+        from jobctl import tables
 
         collected = _Collected(self.stdout)
         console = stdout_console(collected)
-        wide = console.width >= 110
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        for column in columns:
-            # Words that decide a script's next step never wrap or shrink; free text takes
-            # what width is left, and an id folds only when the terminal is too narrow.
-            fixed = column not in _FREE_TEXT and (column != "job_id" or wide)
-            table.add_column(
-                column.replace("_", " ").upper(),
-                overflow="fold",
-                no_wrap=fixed,
-                min_width=len(column) if fixed else None,
-                ratio=1 if column in _FREE_TEXT else None,
-            )
-        for row in rows:
-            cells = []
-            for column in columns:
-                value = _plain(row.get(column))
-                style = _OUTCOME_STYLE.get(value, "") if column in ("outcome", "phase") else ""
-                cells.append(Text(value, style=style))
-            table.add_row(*cells)
+        shown = tables.table_columns(rows, columns)
         if rows:
-            console.print(table)
+            tables.draw(console, rows, shown, _plain)
         if self.noun is None:
             return collected.getvalue()
-        parts = [f"{summary.total} {self.noun}{'s' if summary.total != 1 else ''}"]
-        parts.append(f"{summary.ok} ok")
-        if summary.failed:
-            parts.append(f"{summary.failed} failed")
-        console.print(Text(", ".join(parts), style="bold"))
+        # Rows about a job's execution on a thing count executions, not jobs.
+        noun = "execution" if tables.TARGET in shown else self.noun
+        line = tables.counted(summary, noun, counts=self.counts)
+        console.print(Text(line, style="bold"))
         return collected.getvalue()
 
 
@@ -245,17 +221,17 @@ class _Collected(io.StringIO):
             return False
 
 
-def _for_text(row: Mapping[str, Any]) -> Mapping[str, Any]:
+def _for_text(row: Mapping[str, Any], *, target: bool = True) -> Mapping[str, Any]:
     """Text output's message also carries what JSON has fields for.
 
-    The sub-target a row is about, in its provider's word ("thing dev-1:"), and for --dry-run
-    the exact native request.
+    The sub-target a row is about, in its provider's word ("thing dev-1:"; not for a table,
+    which has a column for it), and for --dry-run the exact native request.
     """
     parts = []
-    target = row.get("target")
-    if target:
+    sub_target = row.get("target") if target else None
+    if sub_target:
         kind = row.get("target_kind")
-        parts.append(f"{kind} {target}:" if kind else f"{target}:")
+        parts.append(f"{kind} {sub_target}:" if kind else f"{sub_target}:")
     if row.get("message"):
         parts.append(str(row["message"]))
     if row.get("outcome") == "planned" and row.get("request"):

@@ -165,7 +165,10 @@ def test_terminatejob_never_escalates() -> None:
     forced = options(Verb.CANCEL, force=True)
     said = judge(before=job("RUNNING"), after=job("RUNNING"), operation=TERMINATE, options=forced)
     assert (said.outcome, said.escalate) == (S, None)
-    assert said.message == "stop accepted; job is still RUNNING"
+    # The row says CancelJob was escalated, as --dry-run's does (issue 14).
+    assert said.message == (
+        "cancel escalated to TerminateJob (--force); stop accepted; job is still RUNNING"
+    )
 
 
 def test_queued_messages_say_when_the_stop_lands() -> None:

@@ -138,7 +138,7 @@ def plan(*, job: JobState, options: StopOptions) -> Action:
         )
     return Action.refuse(
         f"job is {job.native_state}: AWS Batch CancelJob would answer 200 and do nothing; "
-        "use --force or 'jobctl terminate'"
+        f"use --force or 'jobctl terminate -p {INFO.name} {job.job_id}'"
     )
 
 
@@ -169,6 +169,9 @@ def judge(
         message = "stop accepted; a RUNNABLE job is cancelled when it reaches the queue's head"
     else:
         message = f"stop accepted; job is still {after.native_state}"
+    if operation == TERMINATE and options.verb is Verb.CANCEL:
+        # The row says what was sent and why, as --dry-run's does.
+        message = f"cancel escalated to TerminateJob (--force); {message}"
     return Judgement(Outcome.STOPPING, message)
 
 
@@ -189,6 +192,8 @@ def _judge_failed(after: JobState, operation: str, options: StopOptions) -> Judg
     if (flags and not any(flags)) or not ours:
         return on_its_own(after, f"statusReason: {reason}" if reason else None)
     message = str(reason) if reason else f"{after.native_state} after {operation}"
+    if operation == TERMINATE and options.verb is Verb.CANCEL:
+        message = f"cancel escalated to TerminateJob (--force); {message}"
     return Judgement(stopped_outcome(options.verb), message)
 
 

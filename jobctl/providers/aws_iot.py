@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jobctl.errors import NotFoundError, ProviderError, UsageError
@@ -143,6 +144,8 @@ INFO = ProviderInfo(
 )
 
 _LOOKUP_THREADS = 8
+# A cancelled job's hint names at most this many things still running its executions.
+_NAMED_THINGS = 10
 
 
 def forced(options: StopOptions) -> bool:
@@ -183,7 +186,8 @@ def _plan_execution(ref: JobRef, job: JobState, options: StopOptions) -> Action:
     if job.phase is R and not force:
         return Action.refuse(
             f"{where} is IN_PROGRESS: AWS rejects CancelJobExecution without force "
-            "(InvalidStateTransition); use --force or 'jobctl terminate'"
+            "(InvalidStateTransition); use --force or "
+            f"'jobctl terminate -p {INFO.name} --thing {ref.target} {ref.job_id}'"
         )
     # No expectedVersion: a device updating its progress meanwhile must not void the stop.
     request = {"jobId": ref.job_id, "thingName": ref.target, "force": force}
@@ -246,11 +250,21 @@ def _left_running(after: JobState, running: int, options: StopOptions) -> str:
             f"job {after.native_state}; {_executions(running)} still IN_PROGRESS "
             "while IoT force-cancels them"
         )
+    things = [str(name) for name in after.extra.get("in_progress_things") or ()]
+    if things:
+        named = " ".join(f"--thing {name}" for name in things)
+        now = f"now: jobctl cancel -p {INFO.name} --force {named} {after.job_id}"
+        if running > len(things):
+            now += f", then again for the other {running - len(things)}"
+    else:
+        now = (
+            f"now, for each thing running it: jobctl cancel -p {INFO.name} --force "
+            f"--thing THING {after.job_id}"
+        )
     return (
         f"job {after.native_state}, but {_executions(running)} still IN_PROGRESS on "
         "their devices: cancel without --force leaves started executions running; "
-        "--force would cancel them (now: jobctl cancel --force --thing NAME "
-        f"{after.job_id})"
+        f"--force would cancel them ({now})"
     )
 
 
@@ -353,12 +367,33 @@ class AwsIotProvider:
             with aws_errors():
                 if thing is None:
                     answer = self.client.describe_job(jobId=ref.job_id)
-                    return job_state(required(answer, "job", "DescribeJob"))
+                    return self._with_things(job_state(required(answer, "job", "DescribeJob")))
                 answer = self.client.describe_job_execution(jobId=ref.job_id, thingName=thing)
         except NotFoundError:
             return None
         execution = required(answer, "execution", "DescribeJobExecution")
         return execution_state(execution, job_id=ref.job_id, thing=thing)
+
+    def _with_things(self, state: JobState) -> JobState:
+        """A cancelled job with executions still running: which things run them, for a hint
+        that runs as printed (`--thing NAME` for each); up to _NAMED_THINGS of them."""
+        from jobctl.providers._aws import aws_errors
+
+        if state.native_state != "CANCELED" or not state.extra.get("in_progress_executions"):
+            return state
+        try:
+            with aws_errors():
+                answer = self.client.list_job_executions_for_job(
+                    jobId=state.job_id, status="IN_PROGRESS", maxResults=_NAMED_THINGS
+                )
+        except ProviderError:
+            return state  # the hint then says how to name them; the lookup stands
+        things = [
+            str(item["thingArn"]).rsplit("/", 1)[-1]
+            for item in answer.get("executionSummaries", [])
+            if item.get("thingArn")
+        ]
+        return replace(state, extra={**state.extra, "in_progress_things": things})
 
     def list_jobs(self, *, selection: Selection) -> Sequence[JobState]:
         """ListJobs once per wanted status, every page; jobs are listed without executions."""

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jobctl.errors import CredentialsRejected, NotFoundError, ProviderError
@@ -155,7 +156,7 @@ def plan(*, job: JobState, options: StopOptions) -> Action:
         return Action.send(TERMINATE, request, note, extra=extra)
     return Action.refuse(
         f"job is {job.native_state}: Tencent Cloud Batch has no cancel for a started job; "
-        "use --force or 'jobctl terminate'"
+        f"use --force or 'jobctl terminate -p {INFO.name} {job.job_id}'"
     )
 
 
@@ -196,7 +197,19 @@ def judge(
         "termination accepted; Tencent terminates asynchronously: the job is still "
         f"{after.native_state}, and FAILED once terminated"
     )
+    if options.verb is Verb.CANCEL and before.phase is Phase.RUNNING:
+        # The row says what was sent and why, as --dry-run's does.
+        message = f"cancel escalated to TerminateJob (--force); {message}"
     return Judgement(Outcome.STOPPING, f"{_STARTED}; {message}" if started else message)
+
+
+def submitted_notice(job_id: str, deadline: float) -> str:
+    """What a run waiting on a SUBMITTED job says, once: what for, and until when (local)."""
+    until = datetime.now() + timedelta(seconds=max(deadline - time.monotonic(), 0.0))
+    return (
+        f"tencent: job {job_id} is SUBMITTED; Tencent refuses to terminate it until it leaves "
+        f"SUBMITTED: retrying until {until:%H:%M:%S}, Ctrl-C to stop"
+    )
 
 
 def _seconds(value: float) -> str:
@@ -379,6 +392,7 @@ class TencentProvider:
         """The job once it has left SUBMITTED; else the result to report for it."""
         from jobctl.providers._tencent import failure
 
+        pacing.notice(submitted_notice(job_id, deadline))
         attempt = 0
         while True:
             remaining = deadline - time.monotonic()
