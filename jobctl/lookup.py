@@ -131,7 +131,7 @@ def list_jobs(
     on_notice: Callable[[str], None],
 ) -> list[JobStatus]:
     """What a filter selection would pick (unfinished jobs unless `statuses` says otherwise)."""
-    name = selected_provider(conn, file, "jobctl list")
+    name = selected_provider(conn, file, "list")
     info = providers.info(name)
     chosen = selection.build(info, filters)
     listed = list_selection(name, info, chosen, filters, conn, file, settings.DEFAULT_TIMEOUT)
