@@ -27,6 +27,8 @@ def serving(*, env_file: str | None, port: int) -> int:
     if port and not 0 < port < 65535:
         msg = f"--port {port} is not a port the sandbox can use: pick 1-65534 (it takes PORT+1 too)"
         raise ConfigError(msg)
+    if port:
+        _check_free(port)
     path = Path(env_file) if env_file is not None else None
     # Ctrl-C is how this command ends, whenever it comes: leaving the block stops every server.
     try:
@@ -50,6 +52,20 @@ def serving(*, env_file: str | None, port: int) -> int:
         msg = f"cannot serve on ports {port} and {port + 1}: {exc.strerror}; pick another --port"
         raise ConfigError(msg) from exc
     return 0
+
+
+def _check_free(port: int) -> None:
+    """moto's server fails in its own thread on a taken port and never says so: ask first."""
+    import socket
+
+    for each in (port, port + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", each))
+            except OSError as exc:
+                msg = f"cannot serve on ports {port} and {port + 1}: {each} {exc.strerror}; "
+                msg += "pick another --port"
+                raise ConfigError(msg) from exc
 
 
 def _write_env(path: Path, text: str) -> None:
