@@ -54,6 +54,8 @@ def main() -> int:
         version = median_of(runs, lambda: timed([*jobctl(), "--version"], env))
         helps = median_of(runs, lambda: timed([*jobctl(), "--help"], env))
         cancel_help = median_of(runs, lambda: timed([*jobctl(), "cancel", "--help"], env))
+        # A real command through Typer, no SDK: what any command pays before its first request.
+        matrix = median_of(runs, lambda: timed([*jobctl(), "providers", "-o", "json"], env))
         aws_version = median_of(runs, lambda: timed([aws, "--version"], env))
         rows += [
             [
@@ -64,6 +66,8 @@ def main() -> int:
             ["start-up: `jobctl --help`", f"{helps * 1000:.0f} ms", f"{helps / aws_version:.2f}"],
             ["start-up: `jobctl cancel --help`", f"{cancel_help * 1000:.0f} ms",
              f"{cancel_help / aws_version:.2f}"],
+            ["start-up: `jobctl providers -o json` (Typer, no SDK)", f"{matrix * 1000:.0f} ms",
+             f"{matrix / aws_version:.2f}"],
             ["start-up: `aws --version`", f"{aws_version * 1000:.0f} ms", "1.00"],
         ]  # fmt: skip
         if args.startup:
