@@ -5,6 +5,7 @@ markdown table of medians and ratios:
 
     python bench/stop.py            # the README's figures
     python bench/stop.py --quick    # fewer repetitions, smaller bulk
+    python bench/stop.py --startup  # start-up only (the README's "Start-up")
 
 The bulk figure is wall time for stopping N queued AWS Batch jobs. jobctl looks each job up
 first and again afterwards (two DescribeJobs calls per 100 jobs) on top of the N stop
@@ -40,6 +41,7 @@ def boto3_loop(client: Any, ids: list[str], workers: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--startup", action="store_true", help="start-up rows only")
     args = parser.parse_args()
     runs = 5 if args.quick else 15
     bulk = 50 if args.quick else 200
@@ -51,6 +53,9 @@ def main() -> int:
 
         version = median_of(runs, lambda: timed([*jobctl(), "--version"], env))
         helps = median_of(runs, lambda: timed([*jobctl(), "--help"], env))
+        cancel_help = median_of(runs, lambda: timed([*jobctl(), "cancel", "--help"], env))
+        # A real command through Typer, no SDK: what any command pays before its first request.
+        matrix = median_of(runs, lambda: timed([*jobctl(), "providers", "-o", "json"], env))
         aws_version = median_of(runs, lambda: timed([aws, "--version"], env))
         rows += [
             [
@@ -59,8 +64,16 @@ def main() -> int:
                 f"{version / aws_version:.2f}",
             ],
             ["start-up: `jobctl --help`", f"{helps * 1000:.0f} ms", f"{helps / aws_version:.2f}"],
+            ["start-up: `jobctl cancel --help`", f"{cancel_help * 1000:.0f} ms",
+             f"{cancel_help / aws_version:.2f}"],
+            ["start-up: `jobctl providers -o json` (Typer, no SDK)", f"{matrix * 1000:.0f} ms",
+             f"{matrix / aws_version:.2f}"],
             ["start-up: `aws --version`", f"{aws_version * 1000:.0f} ms", "1.00"],
-        ]
+        ]  # fmt: skip
+        if args.startup:
+            print(table(["what", "median", "ratio"], rows))
+            print(f"machine: {machine()}; {runs} runs each")
+            return 0
 
         def one_jobctl() -> float:
             job = batch.add_job("RUNNABLE", queue="bench-q")

@@ -19,9 +19,47 @@ def main() -> None:
         code = fast.answer(os.environ, sys.stdout)
         if code is not None:
             fast.finish(code)
+    _fast_help(sys.argv[1:])
     from jobctl.cli import main as cli_main
 
     sys.exit(cli_main())
+
+
+def _fast_help(args: list[str]) -> None:
+    """`jobctl [CMD...] --help` and `jobctl --version` without importing Typer (README "Start-up").
+
+    The pages are Typer's own output at 80 columns (scripts/gen_help_pages.py), which is
+    what Click prints on any terminal at least that wide; a narrower one goes to Typer.
+    JOBCTL_FAST_HELP=0 sends every --help to Typer, for comparison and for the generator.
+    """
+    if os.environ.get("JOBCTL_FAST_HELP") == "0" or not args:
+        return
+    if args == ["--version"]:
+        from jobctl import __version__
+
+        sys.stdout.write(f"jobctl {__version__}\n")
+        sys.exit(0)
+    if args[-1] not in ("-h", "--help"):
+        return
+    from jobctl.help_pages import PAGES
+
+    text = PAGES.get(" ".join(args[:-1]))
+    if text is None or _columns() < 80:
+        return
+    sys.stdout.write(text)
+    sys.exit(0)
+
+
+def _columns() -> int:
+    # Click wraps help at min(terminal width, 80): its shutil.get_terminal_size, in short.
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def _missing_streams_to_devnull() -> None:

@@ -4,44 +4,64 @@ boundary (`main`)."""
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from jobctl import __version__
-from jobctl import providers as registry
-from jobctl.complete import hooks
+from jobctl.cli_help import Command, Group
+from jobctl.cli_options import (
+    AllOpt,
+    ConcurrencyOpt,
+    DebugOpt,
+    DryRunOpt,
+    EndpointOpt,
+    ForceCancelOpt,
+    ForceTerminateOpt,
+    IgnoreNotFoundOpt,
+    Jobs,
+    NameOpt,
+    NoAuditOpt,
+    OlderOpt,
+    OutputOpt,
+    PollOpt,
+    ProfileOpt,
+    ProviderOpt,
+    QueueOpt,
+    QuietOpt,
+    RateOpt,
+    ReasonCodeOpt,
+    ReasonOpt,
+    RegionOpt,
+    StatusOpt,
+    StatusPollOpt,
+    StatusTimeoutOpt,
+    StatusWaitOpt,
+    ThingOpt,
+    TimeoutOpt,
+    WaitOpt,
+    YesOpt,
+)
 from jobctl.durations import format_duration
 from jobctl.errors import ExitCode, JobctlError
 from jobctl.models import Verb
-from jobctl.providers.base import ProviderInfo
 from jobctl.settings import DEFAULT_TIMEOUT
 
-EXIT_CODES = """\
-Exit codes: 0 every job ok · 1 every job failed, an unexpected error, or standard output
-refused the results (every job was still handled: see the audit log) · 2 usage or input
-error, nothing sent · 3 partial: some ok, some failed · 4 configuration or credentials error ·
-5 --wait timed out with jobs still stopping · 130 interrupted. A reader that goes away
-(| head) changes no exit code."""
+TIMEOUT_DEFAULT = format_duration(DEFAULT_TIMEOUT)
+
+SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="jobctl",
-    help=f"Stop batch jobs on AWS Batch, AWS IoT and Tencent Cloud, and be told the truth "
-    f"about every one.\n\n{EXIT_CODES}",
-    context_settings={"help_option_names": ["-h", "--help"]},
+    cls=Group,
+    help="Stop batch jobs on AWS Batch, AWS IoT and Tencent Cloud, and be told the truth "
+    "about every one.",
+    context_settings=SETTINGS,
     pretty_exceptions_show_locals=False,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-
-class Output(StrEnum):
-    table = "table"
-    plain = "plain"
-    json = "json"
-    ndjson = "ndjson"
 
 
 def _version(value: bool) -> None:
@@ -62,151 +82,34 @@ def root(
     """Stop batch jobs on any cloud."""
 
 
-Jobs = Annotated[
-    list[str] | None,
-    typer.Argument(
-        help="Job references: ID, PROVIDER:ID, an ARN, or '-' to read them from standard input.",
-        show_default=False,
-        autocompletion=hooks.jobs,
-    ),
-]
-ProviderOpt = Annotated[
-    str | None,
-    typer.Option(
-        "-p",
-        "--provider",
-        envvar="JOBCTL_PROVIDER",
-        show_envvar=False,
-        help=f"Provider for plain ids: {registry.either([*registry.BUILTIN])} "
-        "[env: JOBCTL_PROVIDER].",
-        autocompletion=hooks.providers,
-    ),
-]
-RegionOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--region",
-        help="Region (else the provider's env, config, profile).",
-        autocompletion=hooks.regions,
-    ),
-]
-ProfileOpt = Annotated[
-    str | None, typer.Option("--profile", help="AWS profile or Tencent profile name.")
-]
-EndpointOpt = Annotated[
-    str | None,
-    typer.Option("--endpoint-url", help="Send requests here (an emulator, a private endpoint)."),
-]
-OutputOpt = Annotated[
-    Output | None,
-    typer.Option(
-        "-o",
-        "--output",
-        show_default=False,
-        help="table, plain, json or ndjson [env: JOBCTL_OUTPUT; default: table on a "
-        "terminal, else plain].",
-    ),
-]
-QuietOpt = Annotated[
-    bool, typer.Option("-q", "--quiet", help="No progress or notices on stderr; errors still.")
-]
-QueueOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--queue",
-        help=f"{' and '.join(registry.declaring(lambda i: i.queues, builtin=True))}: "
-        "only jobs in this queue (name or ARN).",
-        autocompletion=hooks.queues,
-    ),
-]
-StatusOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--status",
-        help="Only jobs in this state: a provider state (any case) or queued/running; repeatable.",
-        autocompletion=hooks.statuses,
-    ),
-]
-NameOpt = Annotated[
-    str | None, typer.Option("--name", help="Only jobs whose name matches this glob.")
-]
-OlderOpt = Annotated[
-    str | None,
-    typer.Option("--older-than", help="Only jobs created longer ago than this (e.g. 2h)."),
-]
-AllOpt = Annotated[bool, typer.Option("--all", help="Every unfinished job in scope.")]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")]
-
-
-def _takes_things(info: ProviderInfo) -> bool:
-    return info.target_option == "--thing"
-
-
 def _stop_command(verb: Verb, summary: str) -> None:
     def command(
         jobs: Jobs = None,
-        provider: ProviderOpt = None,
-        reason: Annotated[
-            str | None,
-            typer.Option(
-                "-r", "--reason", "--comment", help="Why: sent as Batch reason / IoT comment."
-            ),
-        ] = None,
-        reason_code: Annotated[
-            str | None, typer.Option("--reason-code", help="A code, [A-Z0-9_]{1,128}.")
-        ] = None,
-        force: Annotated[
-            bool, typer.Option("-f", "--force", help="Also stop started jobs (cancel escalates).")
-        ] = False,
-        thing: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--thing",
-                help=f"{' and '.join(registry.declaring(_takes_things, builtin=True))}: "
-                "stop the job's execution on this thing (repeatable).",
-            ),
-        ] = None,
-        region: RegionOpt = None,
-        profile: ProfileOpt = None,
-        endpoint_url: EndpointOpt = None,
-        output: OutputOpt = None,
-        ignore_not_found: Annotated[
-            bool, typer.Option("--ignore-not-found", help="Count unknown jobs as ok.")
-        ] = False,
-        dry_run: Annotated[
-            bool,
-            typer.Option("-n", "--dry-run", help="Look up and show the exact requests; send none."),
-        ] = False,
-        yes: Annotated[
-            bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")
-        ] = False,
-        wait: Annotated[
-            bool, typer.Option("--wait", help="Wait until every job is finished.")
-        ] = False,
-        timeout: Annotated[
-            str, typer.Option("--timeout", help="Longest --wait, and retry budget (e.g. 90s, 10m).")
-        ] = format_duration(DEFAULT_TIMEOUT),
-        poll_interval: Annotated[
-            str, typer.Option("--poll-interval", help="Time between --wait lookups.")
-        ] = "2s",
-        concurrency: Annotated[
-            int | None,
-            typer.Option("--concurrency", min=1, help="Requests in flight per provider."),
-        ] = None,
-        rate: Annotated[
-            float | None,
-            typer.Option("--rate", min=0.01, help="Stop requests per second per provider."),
-        ] = None,
-        no_audit: Annotated[
-            bool, typer.Option("--no-audit", help="Do not write the audit log.")
-        ] = False,
+        thing: ThingOpt = None,
         queue: QueueOpt = None,
         status: StatusOpt = None,
         name: NameOpt = None,
         older_than: OlderOpt = None,
         all_jobs: AllOpt = False,
+        ignore_not_found: IgnoreNotFoundOpt = False,
+        reason: ReasonOpt = None,
+        reason_code: ReasonCodeOpt = None,
+        force: ForceCancelOpt = False,
+        dry_run: DryRunOpt = False,
+        yes: YesOpt = False,
+        wait: WaitOpt = False,
+        timeout: TimeoutOpt = TIMEOUT_DEFAULT,
+        poll_interval: PollOpt = "2s",
+        concurrency: ConcurrencyOpt = None,
+        rate: RateOpt = None,
+        no_audit: NoAuditOpt = False,
+        output: OutputOpt = None,
         quiet: QuietOpt = False,
         debug: DebugOpt = False,
+        provider: ProviderOpt = None,
+        region: RegionOpt = None,
+        profile: ProfileOpt = None,
+        endpoint_url: EndpointOpt = None,
     ) -> int:
         from jobctl.commands import stop
         from jobctl.context import Io
@@ -247,7 +150,9 @@ def _stop_command(verb: Verb, summary: str) -> None:
         return stop(args, Io())
 
     command.__doc__ = summary
-    app.command(name=str(verb), no_args_is_help=True, epilog=EXIT_CODES)(command)
+    if verb is Verb.TERMINATE:
+        command.__annotations__ = {**command.__annotations__, "force": ForceTerminateOpt}
+    app.command(name=str(verb), cls=Command, no_args_is_help=True)(command)
 
 
 _stop_command(
@@ -256,10 +161,14 @@ _stop_command(
     "Each job is looked up first: a job AWS Batch or Tencent would not stop is refused, "
     "not reported as cancelled.",
 )
-_stop_command(Verb.TERMINATE, "Stop jobs whatever their state.")
+_stop_command(
+    Verb.TERMINATE,
+    "Stop jobs whatever their state: started ones too (Batch TerminateJob, IoT force=true, "
+    "Tencent TerminateJob).",
+)
 
 
-@app.command(no_args_is_help=True)
+@app.command(cls=Command, no_args_is_help=True)
 def status(
     jobs: Jobs = None,
     provider: ProviderOpt = None,
@@ -267,21 +176,10 @@ def status(
     profile: ProfileOpt = None,
     endpoint_url: EndpointOpt = None,
     output: OutputOpt = None,
-    ignore_not_found: Annotated[
-        bool, typer.Option("--ignore-not-found", help="Count unknown jobs as ok.")
-    ] = False,
-    wait: Annotated[
-        bool,
-        typer.Option(
-            "--wait", help="Look again until every job is finished (exit 5 at --timeout)."
-        ),
-    ] = False,
-    timeout: Annotated[
-        str, typer.Option("--timeout", help="Longest --wait (e.g. 90s, 10m).")
-    ] = format_duration(DEFAULT_TIMEOUT),
-    poll_interval: Annotated[
-        str, typer.Option("--poll-interval", help="Time between --wait lookups.")
-    ] = "2s",
+    ignore_not_found: IgnoreNotFoundOpt = False,
+    wait: StatusWaitOpt = False,
+    timeout: StatusTimeoutOpt = TIMEOUT_DEFAULT,
+    poll_interval: StatusPollOpt = "2s",
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> int:
@@ -305,7 +203,7 @@ def status(
     return run_status(list(jobs or []), conn, Io(), look)
 
 
-@app.command(name="list")
+@app.command(name="list", cls=Command)
 def list_command(
     provider: ProviderOpt = None,
     queue: QueueOpt = None,
@@ -333,7 +231,7 @@ def list_command(
     return list_jobs(conn, filters, Io())
 
 
-@app.command()
+@app.command(cls=Command)
 def providers(output: OutputOpt = None) -> int:
     """The capability matrix: what each provider's cancel and terminate send."""
     from jobctl.commands import providers as show
@@ -344,15 +242,16 @@ def providers(output: OutputOpt = None) -> int:
 
 config_app = typer.Typer(
     name="config",
+    cls=Group,
     help="Where each setting comes from: flag > environment > config file > default.",
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=SETTINGS,
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 app.add_typer(config_app)
 
 
-@config_app.command(name="show")
+@config_app.command(name="show", cls=Command)
 def config_show(output: OutputOpt = None) -> int:
     """Every resolved setting per provider, and where it came from (secrets as ***)."""
     from jobctl import config_show as command
@@ -360,7 +259,7 @@ def config_show(output: OutputOpt = None) -> int:
     return command.show(output.value if output else None)
 
 
-@config_app.command(name="path")
+@config_app.command(name="path", cls=Command)
 def config_path(output: OutputOpt = None, quiet: QuietOpt = False) -> int:
     """The config file jobctl reads ($JOBCTL_CONFIG, else $XDG_CONFIG_HOME/jobctl/config.toml)."""
     from jobctl import config_show as command

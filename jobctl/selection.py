@@ -57,7 +57,7 @@ def expand_statuses(info: ProviderInfo, values: Sequence[str]) -> frozenset[str]
             states.add(word.upper())
         else:
             known = ", ".join([*PHASE_WORDS, *info.state_map])
-            msg = f"--status {value[:40]!a} is not a {info.name} status: use one of {known}"
+            msg = f"--status {value[:40]!a}: {info.name} has no such state; use one of {known}"
             raise UsageError(msg)
     return frozenset(states)
 

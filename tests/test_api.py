@@ -220,7 +220,7 @@ def test_references_from_a_stream(batch) -> None:
         (lambda: api.stop([UNKNOWN_JOB], rate=float("nan")), "rate must be"),
         (lambda: api.stop([UNKNOWN_JOB]), "no provider for job"),
         (lambda: api.stop(select=api.Filters(all=True)), "a filter selection needs a provider"),
-        (lambda: api.list_jobs("aws-batch", statuses=["DONE"]), "is not a aws-batch status"),
+        (lambda: api.list_jobs("aws-batch", statuses=["DONE"]), "aws-batch has no such state"),
         (lambda: api.status([]), "no jobs given"),
     ],
 )

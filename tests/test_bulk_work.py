@@ -126,7 +126,7 @@ def test_empty_selection_is_exit_0_and_says_so(cli, batch) -> None:
         (("cancel", "-p", "aws-batch", "--queue", "q"), "--queue only scopes a selection"),
         (
             ("cancel", "-p", "aws-batch", "--status", "DONE", "--yes"),
-            "'DONE' is not a aws-batch status",
+            "--status 'DONE': aws-batch has no such state",
         ),
         (
             ("cancel", "-p", "aws-batch", "--all", "--older-than", "1 hour", "--yes"),

@@ -73,7 +73,10 @@ def test_help_documents_exit_codes(cli) -> None:
             "--timeout 'soon' is not a duration",
         ),
         (("cancel", "-p", "aws-batch", JOB, "--bogus"), "No such option: --bogus"),
-        (("cancel", "-p", "aws-batch", JOB, "-o", "xml"), "'xml' is not one of"),
+        (
+            ("cancel", "-p", "aws-batch", JOB, "-o", "xml"),
+            "-o/--output 'xml' is not an output format: use table, plain, json or ndjson",
+        ),
         (("frobnicate",), "No such command 'frobnicate'"),
     ],
 )

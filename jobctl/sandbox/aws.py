@@ -48,8 +48,8 @@ def sandbox_client(service: str, *, region: str, endpoint: str) -> Any:
 
 
 @contextmanager
-def moto_server() -> Iterator[MotoServer]:
-    """moto's threaded server on 127.0.0.1 and a free port, Batch without Docker."""
+def moto_server(port: int = 0) -> Iterator[MotoServer]:
+    """moto's threaded server on 127.0.0.1 and `port` (0: a free one), Batch without Docker."""
     import logging
 
     from moto.core.config import default_user_config
@@ -62,7 +62,7 @@ def moto_server() -> Iterator[MotoServer]:
     state_manager.set_transition(
         model_name="batch::job", transition={"progression": "manual", "times": 10**9}
     )
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     try:

@@ -5,21 +5,41 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import threading
 from typing import Annotated
 
 import typer
 
+from jobctl.cli_help import Command, Group
 from jobctl.errors import ConfigError, UsageError
 
 sandbox_app = typer.Typer(
+    cls=Group,
     help="Local emulators of all three providers on 127.0.0.1, for trying jobctl and "
-    "rehearsing scripts (needs the sandbox extra).",
+    "rehearsing scripts (needs the sandbox extra). 'jobctl sandbox serve' (or bare "
+    "'jobctl sandbox') serves them until Ctrl-C; 'run' runs one command against them; "
+    "'demo' is the guided tour.",
     context_settings={"help_option_names": ["-h", "--help"]},
     invoke_without_command=True,
     rich_markup_mode=None,
 )
+
+EnvFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--env-file",
+        metavar="PATH",
+        help="Also write the exports to PATH once serving ('. PATH' in another shell); "
+        "removed when the sandbox stops.",
+    ),
+]
+PortOpt = Annotated[
+    int,
+    typer.Option(
+        "--port",
+        metavar="PORT",
+        help="moto (AWS Batch and IoT) on PORT, the Tencent emulator on PORT+1; 0: free ports.",
+    ),
+]
 
 
 def require_extra() -> None:
@@ -31,28 +51,27 @@ def require_extra() -> None:
 
 
 @sandbox_app.callback()
-def serve(ctx: typer.Context) -> int:
-    """Start the emulators, print the environment to export, and serve until Ctrl-C."""
+def sandbox(ctx: typer.Context) -> int:
+    """Bare `jobctl sandbox` serves, as `jobctl sandbox serve` does."""
     if ctx.invoked_subcommand is not None:
         return 0
+    return serve()
+
+
+@sandbox_app.command(cls=Command)
+def serve(env_file: EnvFileOpt = None, port: PortOpt = 0) -> int:
+    """Start the emulators, print the exports and the seeded jobs, and serve until Ctrl-C."""
     require_extra()
-    from jobctl.sandbox.world import Sandbox
+    from jobctl.sandbox.serving import serving
 
-    # Ctrl-C is how this command ends, whenever it comes: leaving the block stops every server.
-    try:
-        with Sandbox() as sandbox:
-            sys.stdout.write(sandbox.exports() + "\n")
-            sys.stdout.flush()
-            sys.stderr.write("jobctl: sandbox serving on 127.0.0.1; Ctrl-C to stop\n")
-            threading.Event().wait()
-    except KeyboardInterrupt:
-        sys.stderr.write("jobctl: sandbox stopped\n")
-    return 0
+    return serving(env_file=env_file, port=port)
 
 
-@sandbox_app.command(context_settings={"allow_interspersed_args": False})
+@sandbox_app.command(cls=Command, context_settings={"allow_interspersed_args": False})
 def run(
-    command: Annotated[list[str], typer.Argument(help="The command to run, after --.")],
+    command: Annotated[
+        list[str], typer.Argument(metavar="COMMAND", help="The command to run, after --.")
+    ],
 ) -> int:
     """Run COMMAND with the sandbox's environment, then stop everything; exit with its code."""
     require_extra()
@@ -77,7 +96,7 @@ def run(
     return 128 - code if code < 0 else code
 
 
-@sandbox_app.command()
+@sandbox_app.command(cls=Command)
 def demo() -> int:
     """A guided tour of the main job against the emulators; exits 0 if every step did."""
     require_extra()

@@ -33,9 +33,15 @@ class Seeded:
 
 class Sandbox:
     def __init__(
-        self, *, batch_stop_delay: float = 2.0, tencent_terminate_delay: float = 2.0
+        self,
+        *,
+        batch_stop_delay: float = 2.0,
+        tencent_terminate_delay: float = 2.0,
+        port: int = 0,
     ) -> None:
         self._stack = ExitStack()
+        # moto on `port`, the Tencent emulator on the next one; 0: free ports, picked each run.
+        self.port = port
         self.batch_stop_delay = batch_stop_delay
         self.tencent_terminate_delay = tencent_terminate_delay
         self.seeded = Seeded()
@@ -62,7 +68,7 @@ class Sandbox:
         from jobctl.sandbox.tencent_emulator import TencentBatchEmulator
         from jobctl.sandbox.tencent_state import RealClock
 
-        moto = self._stack.enter_context(moto_server())
+        moto = self._stack.enter_context(moto_server(self.port))
         self.batch = self._stack.enter_context(
             BatchWorld(endpoint=moto.url, region=BATCH_REGION, stop_delay=self.batch_stop_delay)
         )
@@ -73,6 +79,7 @@ class Sandbox:
                 terminate_delay=self.tencent_terminate_delay,
                 clock=RealClock(),
                 state_seconds=20.0,
+                port=self.port + 1 if self.port else 0,
             )
         )
         self.state_dir = Path(

@@ -1,0 +1,114 @@
+"""`jobctl sandbox serve`: the emulators until Ctrl-C, the exports, the seeded jobs, what to try.
+
+Standard output carries the exports only (`export NAME=VALUE` lines, for a script to read);
+what a person reads (where it serves, the seeded ids, a command to try next) goes to stderr.
+`--env-file` writes the exports to a file once every server answers, so a shell can serve in
+the background and source the file: `eval "$(jobctl sandbox serve)"` cannot work, as the
+command substitution waits for a server that never ends.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jobctl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from jobctl.sandbox.world import Sandbox
+
+
+def serving(*, env_file: str | None, port: int) -> int:
+    from jobctl.sandbox.world import Sandbox
+
+    if port and not 0 < port < 65535:
+        msg = f"--port {port} is not a port the sandbox can use: pick 1-65534 (it takes PORT+1 too)"
+        raise ConfigError(msg)
+    if port:
+        _check_free(port)
+    path = Path(env_file) if env_file is not None else None
+    # Ctrl-C is how this command ends, whenever it comes: leaving the block stops every server.
+    try:
+        with Sandbox(port=port) as sandbox:
+            sys.stdout.write(sandbox.exports() + "\n")
+            sys.stdout.flush()
+            if path is not None:
+                _write_env(path, sandbox.exports() + "\n")
+            try:
+                sys.stderr.write(describe(sandbox, path))
+                sys.stderr.flush()
+                threading.Event().wait()
+            finally:
+                if path is not None:
+                    path.unlink(missing_ok=True)
+    except KeyboardInterrupt:
+        sys.stderr.write("jobctl: sandbox stopped\n")
+    except OSError as exc:
+        if not port:
+            raise
+        msg = f"cannot serve on ports {port} and {port + 1}: {exc.strerror}; pick another --port"
+        raise ConfigError(msg) from exc
+    return 0
+
+
+def _check_free(port: int) -> None:
+    """moto's server fails in its own thread on a taken port and never says so: ask first."""
+    import socket
+
+    for each in (port, port + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", each))
+            except OSError as exc:
+                msg = f"cannot serve on ports {port} and {port + 1}: {each} {exc.strerror}; "
+                msg += "pick another --port"
+                raise ConfigError(msg) from exc
+
+
+def _write_env(path: Path, text: str) -> None:
+    """Whole or not at all: a shell polling for the file never sources half of it."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        partial.write_text(text)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        msg = f"cannot write --env-file {str(path)[:200]!a}: {exc.strerror}"
+        raise ConfigError(msg) from exc
+
+
+def describe(sandbox: Sandbox, env_file: Path | None) -> str:
+    seeded = sandbox.seeded
+    moto_url, tencent_url = (
+        sandbox.env["AWS_ENDPOINT_URL"],
+        sandbox.env["TENCENTCLOUD_ENDPOINT_URL"],
+    )
+    batch = "  ".join(f"{what} {job}" for what, job in seeded.batch.items() if what != "array")
+    iot = "  ".join(f"{what} {job}" for what, job in seeded.iot.items())
+    tencent = "  ".join(f"{what} {job}" for what, job in seeded.tencent.items())
+    source = (
+        f". {env_file if env_file.is_absolute() else './' + str(env_file)}"
+        if env_file is not None
+        else "export the lines above"
+    )
+    running = seeded.batch["running"]
+    lines = [
+        f"jobctl: sandbox serving: AWS (moto) {moto_url}, Tencent {tencent_url}; Ctrl-C to stop",
+        "seeded jobs (and more in queues demo-q and prod-q):",
+        f"  aws-batch  {batch}",
+        f"  aws-iot    {iot}",
+        f"  tencent    {tencent}",
+        f"try next, in a shell where you ran '{source}':",
+        "  jobctl list -p aws-batch --queue demo-q",
+        f"  jobctl cancel -p aws-batch {running}        # refused: it is RUNNING",
+        f"  jobctl terminate -p aws-batch {running} --wait",
+    ]
+    if env_file is None and not sys.stdout.isatty():
+        lines.append(
+            "to use it from a shell: jobctl sandbox serve --env-file sandbox.env & "
+            "then . ./sandbox.env"
+        )
+    return "\n".join(lines) + "\n"
