@@ -136,7 +136,8 @@ def list_jobs(
     chosen = selection.build(info, filters)
     listed = list_selection(name, info, chosen, filters, conn, file, settings.DEFAULT_TIMEOUT)
     jobs = listed.jobs
-    remember(conn, name, [(j.job_id, j.native_state, j.name, j.extra.get("queue")) for j in jobs])
+    seen = [(j.job_id, j.native_state, j.name, j.extra.get("queue")) for j in jobs]
+    remember(conn, name, seen, listed=chosen)
     rows = [JobStatus.of(name, listed.region, job) for job in jobs]
     if not rows:
         on_notice(f"no jobs matched: {listed.scope}")

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["jobctl/completions/jobctl.bash", "jobctl/completions/_jobctl", "jobctl/completions/jobctl.fish",
-           "jobctl/completions/jobctl.ps1"]  # fmt: skip
+SCRIPTS = [f"jobctl/completions/{name}" for name in ("jobctl.bash", "_jobctl", "jobctl.fish",
+                                                     "jobctl.ps1")]  # fmt: skip
 TABLE = "jobctl/complete/table.py"
 
 
@@ -26,7 +26,9 @@ def test_checked_in_files_are_current(tmp_path: Path) -> None:
 
 
 def test_zsh_script_is_a_compdef_function_file() -> None:
-    assert (ROOT / "jobctl" / "completions" / "_jobctl").read_text().splitlines()[0] == "#compdef jobctl"
+    assert (ROOT / "jobctl" / "completions" / "_jobctl").read_text().splitlines()[
+        0
+    ] == "#compdef jobctl"
 
 
 def test_readme_says_how_to_install_each_script() -> None:

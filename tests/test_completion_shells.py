@@ -126,7 +126,11 @@ def test_bash_completes_job_ids_from_moto_when_the_cache_is_cold(batch) -> None:
 def test_zsh_completes_through_the_autoloaded_script(cli, batch) -> None:
     assert zsh_tab("ca") == ["cancel"]
     assert zsh_tab("cancel", "-p", "") == ["aws-batch", "aws-iot", "tencent"]
-    assert zsh_tab("cancel", "-p", "aws-batch", "--status", "R") == ["RUNNABLE", "RUNNING"]
+    assert zsh_tab("cancel", "-p", "aws-batch", "--status", "R") == [
+        "running",
+        "RUNNABLE",
+        "RUNNING",
+    ]
     assert zsh_tab("list", "x") == []
     job = batch.add_job("RUNNABLE")
     assert cli("list", "-p", "aws-batch").code == 0
