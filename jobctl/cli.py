@@ -351,6 +351,35 @@ def _add_sandbox() -> None:
 _add_sandbox()
 
 
+# -- jobctl completion (TAB that never lies, issue 14): self-contained, kept at the end. ------
+
+
+class CompletionShell(StrEnum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+
+
+@app.command(
+    no_args_is_help=True,
+    epilog='bash: eval "$(jobctl completion bash)" in ~/.bashrc · '
+    "zsh: jobctl completion zsh > ~/.zfunc/_jobctl · "
+    "fish: jobctl completion fish > ~/.config/fish/completions/jobctl.fish · "
+    "PowerShell: jobctl completion powershell | Out-String | Invoke-Expression",
+)
+def completion(
+    shell: Annotated[
+        CompletionShell, typer.Argument(help="bash, zsh, fish or powershell.", show_default=False)
+    ],
+) -> int:
+    """Print the TAB completion script for a shell."""
+    from jobctl.complete.scripts import script_text
+
+    sys.stdout.write(script_text(shell.value))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """The one error boundary: every failure becomes one stderr line and an exit code."""
     args = sys.argv[1:] if argv is None else argv

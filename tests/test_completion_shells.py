@@ -91,6 +91,7 @@ def test_bash_completes_commands_options_providers_and_statuses() -> None:
         "providers",
         "config",
         "sandbox",
+        "completion",
     ]
     assert bash_tab("cancel", "--dr") == ["--dry-run"]
     assert bash_tab("cancel", "-p", "") == ["aws-batch", "aws-iot", "tencent"]

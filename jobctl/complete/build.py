@@ -20,6 +20,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from jobctl import providers
 from jobctl.complete import COMPLETE_VAR, hooks
+from jobctl.complete.scripts import FILES
 from jobctl.complete.shells import zsh_escape
 
 if TYPE_CHECKING:
@@ -30,12 +31,7 @@ if TYPE_CHECKING:
 PROG = "jobctl"
 # The file each shell's script is installed from (README, "Tab completion"), in the package
 # so that `jobctl completion SHELL` prints it from a wheel too.
-SCRIPTS = {
-    "bash": "jobctl.bash",
-    "zsh": "_jobctl",
-    "fish": "jobctl.fish",
-    "powershell": "jobctl.ps1",
-}
+SCRIPTS = FILES
 SCRIPT_DIR = Path("jobctl") / "completions"
 TABLE = Path("jobctl") / "complete" / "table.py"
 
