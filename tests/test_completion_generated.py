@@ -33,5 +33,5 @@ def test_zsh_script_is_a_compdef_function_file() -> None:
 
 def test_readme_says_how_to_install_each_script() -> None:
     readme = (ROOT / "README.md").read_text()
-    for name in [*SCRIPTS, "jobctl --install-completion"]:
+    for name in [*SCRIPTS, "jobctl completion bash", "jobctl --install-completion"]:
         assert name in readme
