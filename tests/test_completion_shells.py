@@ -89,9 +89,9 @@ def test_bash_completes_commands_options_providers_and_statuses() -> None:
         "status",
         "list",
         "providers",
+        "completion",
         "config",
         "sandbox",
-        "completion",
     ]
     assert bash_tab("cancel", "--dr") == ["--dry-run"]
     assert bash_tab("cancel", "-p", "") == ["aws-batch", "aws-iot", "tencent"]
