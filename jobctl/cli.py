@@ -33,6 +33,7 @@ from jobctl.cli_options import (
     ReasonCodeOpt,
     ReasonOpt,
     RegionOpt,
+    Shell,
     StatusOpt,
     StatusPollOpt,
     StatusTimeoutOpt,
@@ -274,6 +275,23 @@ def _add_sandbox() -> None:
 
 
 _add_sandbox()
+
+
+# -- jobctl completion (TAB that never lies, issue 14): self-contained, kept at the end. ------
+
+
+@app.command(cls=Command, no_args_is_help=True)
+def completion(
+    shell: Annotated[
+        Shell,
+        typer.Argument(metavar="SHELL", help="bash, zsh, fish or powershell.", show_default=False),
+    ],
+) -> int:
+    """Print the TAB completion script for a shell."""
+    from jobctl.complete.scripts import script_text
+
+    sys.stdout.write(script_text(shell.value))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,6 +60,11 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("Feed a selection to cancel",
          "jobctl list -p aws-batch --name 'backfill-*' | jobctl cancel -p aws-batch --yes -"),
     ),
+    "completion": (
+        ("TAB for bash, from ~/.bashrc", 'eval "$(jobctl completion bash)"'),
+        ("TAB for zsh", "jobctl completion zsh > ~/.zfunc/_jobctl"),
+        ("TAB for fish", "jobctl completion fish > ~/.config/fish/completions/jobctl.fish"),
+    ),
     "providers": (
         ("The capability matrix", "jobctl providers"),
         ("As JSON", "jobctl providers -o json"),

@@ -23,6 +23,15 @@ CONNECTION = "Connection"
 WAITING = "Waiting"
 
 
+class Shell(StrEnum):
+    """The shells `jobctl completion` writes a script for."""
+
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+
+
 class Output(StrEnum):
     table = "table"
     plain = "plain"

@@ -33,7 +33,10 @@ class ValueRefused(typer.BadParameter):
 
 def _label(param: Any) -> str:
     opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
-    return "/".join(opts) if opts else str(param.human_readable_name)
+    if opts:
+        return "/".join(opts)
+    # An argument: its metavar (SHELL) or its name, as the help shows it.
+    return str(getattr(param, "metavar", None) or getattr(param, "name", "") or "value").upper()
 
 
 class Convert:

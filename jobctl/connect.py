@@ -71,9 +71,14 @@ def selected_provider(conn: Connection, file: cfg.FileConfig, what: str) -> str:
 
 
 def remember(
-    conn: Connection, where: Group | str, seen: Sequence[tuple[str, Any, Any, Any]]
+    conn: Connection,
+    where: Group | str,
+    seen: Sequence[tuple[str, Any, Any, Any]],
+    *,
+    listed: Selection | None = None,
 ) -> None:
-    """Feed TAB's job-id cache: (job id, state, name, queue) as just seen.
+    """Feed TAB's job-id cache: (job id, state, name, queue) as just seen; `listed`: the
+    selection a listing answered, whose cached jobs it did not return are forgotten.
 
     Keyed like the run's own connection; whatever happens to the cache, the run goes on.
     """
@@ -83,7 +88,7 @@ def remember(
         provider, region = where, conn.region
     else:  # the region the group's provider resolved: an ARN's, a flag's, or the config's
         provider, region = where.provider.info.name, where.region or conn.region
-    store(provider, region, conn.profile, conn.endpoint_url, seen)
+    store(provider, region, conn.profile, conn.endpoint_url, seen, listed=listed)
 
 
 # -- connecting ------------------------------------------------------------------------------

@@ -180,7 +180,7 @@ def list_jobs(
         listed = list_selection(name, info, chosen, filters, conn, file, settings.DEFAULT_TIMEOUT)
         jobs = listed.jobs
         seen = [(j.job_id, j.native_state, j.name, j.extra.get("queue")) for j in jobs]
-        remember(conn, name, seen)
+        remember(conn, name, seen, listed=chosen)
         if not jobs:
             on_notice(f"no jobs matched: {listed.scope}")
         rows += [JobStatus.of(name, listed.region, job) for job in jobs]

@@ -84,6 +84,8 @@ def test_profile_help_agrees_with_providers(cli) -> None:
         (("status", "-p", "aws-batch", JOB, "-o", "JSON"),
          "jobctl: -o/--output 'JSON' is not an output format"),
         (("providers", "-o", "xml"), "jobctl: -o/--output 'xml' is not an output format"),
+        (("completion", "tcsh"),
+         "jobctl: SHELL 'tcsh' is not a choice: use bash, zsh, fish or powershell"),
     ],
 )  # fmt: skip
 def test_wrong_inputs_are_refused_in_jobctls_words(cli, args, message) -> None:

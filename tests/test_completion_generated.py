@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["completions/jobctl.bash", "completions/_jobctl", "completions/jobctl.fish",
-           "completions/jobctl.ps1"]  # fmt: skip
+SCRIPTS = [f"jobctl/completions/{name}" for name in ("jobctl.bash", "_jobctl", "jobctl.fish",
+                                                     "jobctl.ps1")]  # fmt: skip
 TABLE = "jobctl/complete/table.py"
 
 
@@ -26,10 +26,12 @@ def test_checked_in_files_are_current(tmp_path: Path) -> None:
 
 
 def test_zsh_script_is_a_compdef_function_file() -> None:
-    assert (ROOT / "completions" / "_jobctl").read_text().splitlines()[0] == "#compdef jobctl"
+    assert (ROOT / "jobctl" / "completions" / "_jobctl").read_text().splitlines()[
+        0
+    ] == "#compdef jobctl"
 
 
 def test_readme_says_how_to_install_each_script() -> None:
     readme = (ROOT / "README.md").read_text()
-    for name in [*SCRIPTS, "jobctl --install-completion"]:
+    for name in [*SCRIPTS, "jobctl completion bash", "jobctl --install-completion"]:
         assert name in readme

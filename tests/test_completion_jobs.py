@@ -128,9 +128,14 @@ def test_a_cold_cache_asks_once_then_answers_from_the_cache(batch, proxy, monkey
     assert sorted(done.stdout.split()) == sorted([queued, running])
     asked = len(proxy.seen)
     assert asked > 0
-    done = tab_process("cancel -p aws-batch --queue ")
-    assert sorted(done.stdout.split()) == ["jobctl-q", "q1"]
+    done = tab_process("cancel -p aws-batch ")
+    assert sorted(done.stdout.split()) == sorted([queued, running])
     assert len(proxy.seen) == asked  # warm now: nothing more was asked
+    # Queues are DescribeJobQueues' answer, asked once and then kept.
+    for _ in range(2):
+        done = tab_process("cancel -p aws-batch --queue ", env={"JOBCTL_COMPLETE_TIMEOUT": "10"})
+        assert sorted(done.stdout.split()) == ["jobctl-q", "q1"]
+        assert [seen.operation for seen in proxy.seen[asked:]] == ["describejobqueues"]
 
 
 @dataclass
@@ -207,3 +212,58 @@ def test_a_server_that_never_answers_costs_one_deadline(aws_env, silent_server, 
     while len(silent_server.closed) < len(silent_server.accepted):
         assert time.monotonic() < give_up, "the TAB's connection outlived the TAB"
         time.sleep(0.01)
+
+
+def test_a_list_that_finds_a_job_finished_stops_tab_offering_it(cli, batch) -> None:
+    queued = batch.add_job("RUNNABLE")
+    assert cli("list", "-p", "aws-batch").code == 0
+    assert tab("cancel -p aws-batch ") == [queued]
+    batch.backend.get_job_by_id(queued).status = "SUCCEEDED"
+    # The listing answers nothing: what it covered is forgotten, not kept for the TTL.
+    assert cli("list", "-p", "aws-batch").code == 0
+    assert tab("cancel -p aws-batch ") == []
+
+
+def test_a_filtered_list_forgets_only_what_it_covers() -> None:
+    from jobctl.complete.jobs import remember
+    from jobctl.models import Selection
+
+    remember("aws-batch", None, None, None,
+             [("a", "RUNNABLE", "etl-1", "q1"), ("b", "RUNNABLE", "etl-2", "q2"),
+              ("c", "RUNNING", "etl-3", "q1")])  # fmt: skip
+    listed = Selection(states=frozenset({"RUNNABLE"}), queue="arn:aws:batch:x:1:job-queue/q1")
+    remember("aws-batch", None, None, None, [], listed=listed)
+    assert sorted(job for job, *_ in cache.load(batch_scope())) == ["b", "c"]
+
+
+def test_ids_already_on_the_line_are_not_offered_again(cli, batch) -> None:
+    one, two = batch.add_job("RUNNABLE"), batch.add_job("RUNNING")
+    assert cli("list", "-p", "aws-batch").code == 0
+    assert tab(f"cancel -p aws-batch {one} ") == [two]
+    assert tab(f"cancel aws-batch:{one} aws-batch:") == [f"aws-batch:{two}"]
+
+
+def test_queue_tab_lists_every_queue_and_keeps_the_answer(batch, monkeypatch) -> None:
+    batch.queue("prod-q")
+    batch.queue("idle-q")
+    done = tab_process("list -p aws-batch --queue ", env={"JOBCTL_COMPLETE_TIMEOUT": "10"})
+    assert sorted(done.stdout.split()) == ["idle-q", "prod-q"]
+    assert cache.load_queues(batch_scope()) is not None
+    monkeypatch.setenv("JOBCTL_COMPLETE_REMOTE", "0")  # the cached answer serves the next TAB
+    assert sorted(tab("list -p aws-batch --queue ")) == ["idle-q", "prod-q"]
+
+
+@needs_jobctl
+def test_completion_command_prints_the_shipped_script() -> None:
+    import subprocess
+
+    from jobctl.complete.scripts import FILES
+
+    jobctl = installed_jobctl()
+    assert jobctl is not None
+    for shell, name in FILES.items():
+        done = subprocess.run([jobctl, "completion", shell], capture_output=True, text=True,
+                              check=False, timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        shipped = Path(__file__).resolve().parent.parent / "jobctl" / "completions" / name
+        assert done.stdout == shipped.read_text()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from tests.support.completion import installed_jobctl
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ROOT / "completions"
+SCRIPTS = ROOT / "jobctl" / "completions"
 JOBCTL = installed_jobctl()
 pytestmark = pytest.mark.skipif(JOBCTL is None, reason="jobctl is not installed")
 
@@ -49,6 +50,8 @@ def bash_tab(*words: str, **env: str) -> list[str]:
         "bash",
         f"source {SCRIPTS / 'jobctl.bash'}\n"
         f"COMP_WORDS=(jobctl {quoted}); COMP_CWORD={len(words)}\n"
+        # What readline sets beside them: the line, and the cursor at its end.
+        f"COMP_LINE={shlex.quote(' '.join(('jobctl', *words)))}; COMP_POINT=${{#COMP_LINE}}\n"
         '_jobctl_completion jobctl; printf "%s\\n" "${COMPREPLY[@]}"',
         **env,
     )
@@ -59,14 +62,14 @@ def zsh_tab(*words: str, **env: str) -> list[str]:
     quoted = " ".join(f"'{word}'" for word in words)
     spec = shell(
         "zsh",
-        '_arguments() { print -r -- "$@" }; _files() { print -r -- _files }\n'
+        '_arguments() { print -r -- "$@" }; _files() { print -r -- FILES }\n'
         # Installed the way the README says: on $fpath, autoloaded as _jobctl.
         f"fpath=({SCRIPTS} $fpath); autoload -Uz _jobctl\n"
-        f"words=(jobctl {quoted}); CURRENT={len(words) + 1}; _jobctl",
+        f"words=(jobctl {quoted}); CURRENT={len(words) + 1}; _jobctl || true",
         **env,
     )
-    if spec == ["_files"]:
-        return []
+    if not spec:
+        return []  # nothing fits: the script offers nothing (never file names)
     # *: :(("value":"description" "value" ...)): each item, its description consumed with it.
     items = re.findall(r'"((?:[^"]|"")*)"(?::"(?:[^"]|"")*")?', spec[0])
     return [value.replace('""', '"') for value in items]
@@ -86,6 +89,7 @@ def test_bash_completes_commands_options_providers_and_statuses() -> None:
         "status",
         "list",
         "providers",
+        "completion",
         "config",
         "sandbox",
     ]
@@ -123,7 +127,11 @@ def test_bash_completes_job_ids_from_moto_when_the_cache_is_cold(batch) -> None:
 def test_zsh_completes_through_the_autoloaded_script(cli, batch) -> None:
     assert zsh_tab("ca") == ["cancel"]
     assert zsh_tab("cancel", "-p", "") == ["aws-batch", "aws-iot", "tencent"]
-    assert zsh_tab("cancel", "-p", "aws-batch", "--status", "R") == ["RUNNABLE", "RUNNING"]
+    assert zsh_tab("cancel", "-p", "aws-batch", "--status", "R") == [
+        "running",
+        "RUNNABLE",
+        "RUNNING",
+    ]
     assert zsh_tab("list", "x") == []
     job = batch.add_job("RUNNABLE")
     assert cli("list", "-p", "aws-batch").code == 0

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from typer import rich_utils
-from typer._completion_shared import get_completion_script
 from typer._param_types import choice_as_str
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from jobctl import providers
 from jobctl.complete import COMPLETE_VAR, hooks
+from jobctl.complete.scripts import FILES
 from jobctl.complete.shells import zsh_escape
 
 if TYPE_CHECKING:
@@ -29,33 +29,101 @@ if TYPE_CHECKING:
     from jobctl.complete.spec import Argument, Command, Help, Option, Provider, Values
 
 PROG = "jobctl"
-# The file each shell's script is installed from (README, "Tab completion").
-SCRIPTS = {
-    "bash": "jobctl.bash",
-    "zsh": "_jobctl",
-    "fish": "jobctl.fish",
-    "powershell": "jobctl.ps1",
-}
+# The file each shell's script is installed from (README, "Tab completion"), in the package
+# so that `jobctl completion SHELL` prints it from a wheel too.
+SCRIPTS = FILES
+SCRIPT_DIR = Path("jobctl") / "completions"
 TABLE = Path("jobctl") / "complete" / "table.py"
 
-# Typer's zsh script only registers its function. Installed as `_jobctl` on $fpath, zsh
-# autoloads the file as the completion function itself, so it must also complete when
-# called that way (the idiom Click's own zsh script uses).
-_ZSH_AUTOLOAD = """\
+# The scripts speak Typer's protocol (so Typer's own completion can answer any line the fast
+# path defers), but never fall back to file names: no jobctl value is a local path, and in
+# Typer's protocol an empty answer ("nothing fits") reads as "complete file names".
+_BASH = """\
+_jobctl_completion() {
+    local IFS=$'\\n' words=() cword=0 i word rest=$COMP_LINE trimmed glued
+    # Readline splits PROVIDER:ID and ARNs at COMP_WORDBREAKS' ':'; join the pieces again.
+    for (( i = 0; i < ${#COMP_WORDS[@]}; i++ )); do
+        word=${COMP_WORDS[i]}
+        trimmed=${rest#"${rest%%[![:space:]]*}"}
+        glued=$(( i > 0 && ${#trimmed} == ${#rest} ))
+        rest=${trimmed:${#word}}
+        if (( glued )) && [[ $word == :* || ${words[-1]} == *: ]]; then
+            words[-1]+=$word
+        else
+            words+=("$word")
+        fi
+        (( i == COMP_CWORD )) && cword=$(( ${#words[@]} - 1 ))
+    done
+    COMPREPLY=( $( env COMP_WORDS="${words[*]}" \\
+                   COMP_CWORD=$cword \\
+                   %(var)s=complete_bash $1 ) )
+    # Readline replaces only what follows the last ':' of the word.
+    local current=${words[cword]}
+    if [[ $current == *:* && $COMP_WORDBREAKS == *:* ]]; then
+        local colon=${current%"${current##*:}"}
+        COMPREPLY=( "${COMPREPLY[@]#"$colon"}" )
+    fi
+    return 0
+}
+
+complete -F _jobctl_completion jobctl
+"""
+_ZSH = """\
+#compdef jobctl
+
+_jobctl_completion() {
+  local answer
+  answer=$(env _TYPER_COMPLETE_ARGS="${words[1,$CURRENT]}" %(var)s=complete_zsh jobctl)
+  # Nothing fits (Typer says "_files"): offer nothing rather than file names.
+  [[ -z $answer || $answer == _files ]] && return 1
+  eval ${=answer}
+}
+
+# Installed as `_jobctl` on $fpath, zsh autoloads the file as the completion function itself,
+# so it also completes when called that way (the idiom Click's own zsh script uses).
 if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
   _jobctl_completion "$@"
 else
   compdef _jobctl_completion jobctl
-fi"""
+fi
+"""
+# Unconditional and --no-files: fish offers jobctl's answer or nothing, never file names.
+_FISH = (
+    "complete --command jobctl --no-files --arguments "
+    '"(env %(var)s=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args '
+    '_TYPER_COMPLETE_ARGS=(commandline -cp) jobctl)"\n'
+)
+_POWERSHELL = """\
+Import-Module PSReadLine
+Set-PSReadLineKeyHandler -Chord Tab -Function MenuComplete
+$scriptblock = {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    $Env:%(var)s = "complete_powershell"
+    $Env:_TYPER_COMPLETE_ARGS = $commandAst.ToString()
+    $Env:_TYPER_COMPLETE_WORD_TO_COMPLETE = $wordToComplete
+    $results = @(jobctl | ForEach-Object {
+        $commandArray = $_ -Split ":::"
+        $command = $commandArray[0]
+        $helpString = $commandArray[1]
+        [System.Management.Automation.CompletionResult]::new(
+            $command, $command, 'ParameterValue', $helpString)
+    })
+    $Env:%(var)s = ""
+    $Env:_TYPER_COMPLETE_ARGS = ""
+    $Env:_TYPER_COMPLETE_WORD_TO_COMPLETE = ""
+    # Nothing fits: an empty string keeps PowerShell from completing file names instead.
+    if ($results.Count -eq 0) { return "" }
+    $results
+}
+Register-ArgumentCompleter -Native -CommandName jobctl -ScriptBlock $scriptblock
+"""
+_TEMPLATES = {"bash": _BASH, "zsh": _ZSH, "fish": _FISH, "powershell": _POWERSHELL}
 # Parsing these runs no code with side effects under resilient parsing (they check it).
 _QUIET_CALLBACKS = {"install_completion", "show_completion"}
 
 
 def script(shell: str) -> str:
-    text = get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell)
-    if shell == "zsh":
-        text = text.replace(f"compdef _jobctl_completion {PROG}", _ZSH_AUTOLOAD)
-    return f"{text}\n"
+    return _TEMPLATES[shell].replace("%(var)s", COMPLETE_VAR)
 
 
 def render_help(text: str | None) -> Help | None:
@@ -224,7 +292,7 @@ def write(root: Path) -> list[Path]:
     """Write completions/* and the table under `root` (the repository, or a test's tmp dir)."""
     written = []
     for shell, name in SCRIPTS.items():
-        path = root / "completions" / name
+        path = root / SCRIPT_DIR / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(script(shell))
         written.append(path)

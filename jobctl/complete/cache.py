@@ -19,9 +19,22 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Set
+    from typing import Protocol
 
     from jobctl.complete.scope import Scope
+
+    class Listed(Protocol):
+        """What a listing selected (jobctl.models.Selection): the rows it answers for."""
+
+        @property
+        def states(self) -> Set[str]: ...
+        @property
+        def queue(self) -> str | None: ...
+        @property
+        def name_glob(self) -> str | None: ...
+        @property
+        def created_before(self) -> float | None: ...
 
     # (job id, native state, name, queue)
     Row = tuple[str, str, str | None, str | None]
@@ -31,6 +44,8 @@ if TYPE_CHECKING:
     Entries = dict[str, tuple[str, str | None, str | None, float]]
 
 TTL = 60.0
+# Queues come and go far more rarely than jobs: one DescribeJobQueues serves ten minutes.
+QUEUE_TTL = 600.0
 # A TAB reads the whole file: keep it small enough to stay instant.
 MAX_ROWS = 2000
 _HEADER = "jobctl-completion 1"
@@ -103,10 +118,19 @@ def load(scope: Scope, *, now: float | None = None) -> list[Row]:
     return [(job_id, s, n, q) for job_id, (s, n, q, _) in _entries(scope, now).items()]
 
 
-def store(scope: Scope, rows: Iterable[Seen], *, now: float | None = None) -> None:
-    """Merge what a run saw into the scope's file. Raises OSError when it cannot write."""
+def store(
+    scope: Scope,
+    rows: Iterable[Seen],
+    *,
+    now: float | None = None,
+    forget: Callable[[Row], bool] | None = None,
+) -> None:
+    """Merge what a run saw into the scope's file, first dropping the cached rows `forget`
+    picks (what a listing answered for). Raises OSError when it cannot write."""
     now = time.time() if now is None else now
     entries = _entries(scope, now)
+    if forget is not None:
+        entries = {i: e for i, e in entries.items() if not forget((i, e[0], e[1], e[2]))}
     for job_id, state, name, queue in rows:
         if state is None:
             entries.pop(job_id, None)
@@ -118,6 +142,30 @@ def store(scope: Scope, rows: Iterable[Seen], *, now: float | None = None) -> No
     lines = [_HEADER, _header(scope)]
     lines += [f"{_line((i, s, n, q))}\t{seen!r}" for i, (s, n, q, seen) in newest]
     _write(path_for(scope), "\n".join(lines) + "\n")
+
+
+def _queues_path(scope: Scope) -> str:
+    return path_for(scope)[: -len(".txt")] + "-queues.txt"
+
+
+def load_queues(scope: Scope, *, now: float | None = None) -> list[str] | None:
+    """The scope's queue names as last listed, or None: not listed in the last QUEUE_TTL."""
+    now = time.time() if now is None else now
+    try:
+        with open(_queues_path(scope), encoding="utf-8") as file:
+            lines = file.read().split("\n")
+        age = now - float(lines[2])
+    except (OSError, ValueError, IndexError):
+        return None
+    if lines[:2] != [_HEADER, _header(scope)] or not 0 <= age <= QUEUE_TTL:
+        return None
+    return [line for line in lines[3:] if line]
+
+
+def store_queues(scope: Scope, names: Iterable[str], *, now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    lines = [_HEADER, _header(scope), repr(now), *(_field(name) for name in names)]
+    _write(_queues_path(scope), "\n".join(lines) + "\n")
 
 
 def _write(path: str, text: str) -> None:

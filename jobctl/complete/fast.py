@@ -87,11 +87,16 @@ def _values(
     from jobctl.complete.values import SCOPE_PARAMS
 
     params = {name: ctx.value(name, environ) for name in SCOPE_PARAMS}
-    if kind in ("jobs", "queues"):
+    if kind == "jobs":
         from jobctl.complete import jobs
 
-        function = jobs.job_values if kind == "jobs" else jobs.queue_values
-        pairs = function(Table(), params, ctx.path[-1], incomplete, environ)
+        given = ctx.given.get("jobs")
+        taken = [str(word) for word in given] if isinstance(given, list) else []
+        pairs = jobs.job_values(Table(), params, ctx.path[-1], incomplete, environ, taken=taken)
+    elif kind == "queues":
+        from jobctl.complete import jobs
+
+        pairs = jobs.queue_values(Table(), params, ctx.path[-1], incomplete, environ)
     elif kind in ("providers", "statuses", "regions"):
         from jobctl.complete import values as fixed
 

@@ -15,12 +15,13 @@ from jobctl.complete import values
 from jobctl.complete.catalog import Registry
 
 Result = list[tuple[str, str] | str]
+Pairs = list[tuple[str, str | None]]
 
 
 def _offer(
     ctx: typer.Context,
     incomplete: str,
-    function: Callable[..., list[tuple[str, str | None]]],
+    function: Callable[..., Pairs],
     *,
     with_command: bool = False,
 ) -> Result:
@@ -52,7 +53,13 @@ def queues(ctx: typer.Context, incomplete: str) -> Result:
 
 
 def jobs(ctx: typer.Context, incomplete: str) -> Result:
-    return _offer(ctx, incomplete, job_functions.job_values, with_command=True)
+    # The ids already on the line, as the fast path reads them: never offered twice.
+    taken = [str(word) for word in ctx.params.get("jobs") or ()]
+
+    def job_values(catalog: Registry, params: values.Params, command: str, word: str) -> Pairs:
+        return job_functions.job_values(catalog, params, command, word, taken=taken)
+
+    return _offer(ctx, incomplete, job_values, with_command=True)
 
 
 # The table records which of these each parameter uses, so the fast path calls the same one.

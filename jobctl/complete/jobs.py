@@ -14,10 +14,11 @@ from jobctl.complete.values import describe, effective_provider, narrow
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
-    from jobctl.complete.cache import Row, Seen
+    from jobctl.complete.cache import Listed, Row, Seen
     from jobctl.complete.catalog import Catalog, Facts
+    from jobctl.complete.scope import Scope
     from jobctl.complete.values import Pair, Params
 
 # `status` shows any job; the stop verbs offer only the jobs they could still stop.
@@ -31,15 +32,39 @@ def remember(
     profile: str | None,
     endpoint: str | None,
     jobs: Iterable[Seen],
+    *,
+    listed: Listed | None = None,
 ) -> None:
-    """Record what a run saw; a cache that cannot be written changes nothing about the run."""
+    """Record what a run saw; a cache that cannot be written changes nothing about the run.
+
+    `listed`: the selection a listing answered. A cached job it would have matched but did
+    not return has finished or changed state since, and is forgotten: an empty answer
+    clears what it covers.
+    """
     try:
         facts = facts_anywhere(provider)
         if facts is not None:
             key = scope.resolve(facts, region=region, profile=profile, endpoint=endpoint)
-            cache.store(key, jobs)
+            forget = None if listed is None else (lambda row: _covers(listed, row))
+            cache.store(key, jobs, forget=forget)
     except Exception:
         pass  # the cache is a convenience for TAB, never a reason for a run to fail
+
+
+def _covers(listed: Listed, row: Row) -> bool:
+    """The listing would have returned this cached job, were it still as cached."""
+    from fnmatch import fnmatchcase
+
+    _, state, name, queue = row
+    if state not in listed.states or listed.created_before is not None:
+        return False  # the cache keeps no creation times: such a listing proves nothing
+    if listed.name_glob is not None and not fnmatchcase(name or "", listed.name_glob):
+        return False
+    if listed.queue is not None:
+        # A queue given by name or by ARN; a job whose queue was not seen cannot be judged.
+        wanted = listed.queue.rsplit("/", 1)[-1]
+        return queue is not None and queue.rsplit("/", 1)[-1] == wanted
+    return True
 
 
 def job_values(
@@ -48,10 +73,25 @@ def job_values(
     command: str,
     incomplete: str,
     environ: Mapping[str, str] = os.environ,
+    *,
+    taken: Sequence[str] = (),
 ) -> list[Pair]:
+    """Ids of the provider on the line, or PROVIDER:ID after `PROVIDER:`; none already given
+    (`taken`: a second TAB after a completed id must not insert it again)."""
+    prefix, colon, rest = incomplete.partition(":")
+    label = ""
+    if colon and prefix in catalog.names():
+        params = {**params, "provider": prefix}
+        label, incomplete = f"{prefix}:", rest
+    provider = effective_provider(params.get("provider"))
+    given = set(taken)
     any_state = command in _ANY_STATE_COMMANDS
-    rows = _rows(catalog, params, environ, any_state=any_state)
-    return narrow(((job_id, describe(state, name)) for job_id, state, name, _ in rows), incomplete)
+    pairs = [
+        (f"{label}{job_id}", describe(state, name))
+        for job_id, state, name, _ in _rows(catalog, params, environ, any_state=any_state)
+        if job_id not in given and f"{provider}:{job_id}" not in given
+    ]
+    return narrow(pairs, label + incomplete)
 
 
 def queue_values(
@@ -61,12 +101,46 @@ def queue_values(
     incomplete: str,
     environ: Mapping[str, str] = os.environ,
 ) -> list[Pair]:
-    counts: dict[str, int] = {}
-    for _, _, _, queue in _rows(catalog, params, environ, any_state=False, queues=True):
+    """The scope's queues (DescribeJobQueues, cached), each with its unfinished jobs counted."""
+    name = effective_provider(params.get("provider"))
+    facts = catalog.facts(name) if name else None
+    if facts is None or not facts.queues:
+        return []
+    key = _key(facts, params)
+    counts: dict[str, int] = dict.fromkeys(_queue_names(key, environ), 0)
+    for _, _, _, queue in _rows(catalog, params, environ, any_state=False, remote_ok=False):
         if queue:
             counts[queue] = counts.get(queue, 0) + 1
-    pairs = [(queue, describe(f"{n} unfinished job(s)")) for queue, n in counts.items()]
+    # A queue with no cached job may still have some: say nothing rather than "0".
+    pairs = [(q, describe(f"{n} unfinished job(s)") if n else None) for q, n in counts.items()]
     return narrow(pairs, incomplete)
+
+
+def _queue_names(key: Scope, environ: Mapping[str, str]) -> list[str]:
+    names = cache.load_queues(key)
+    if names is not None:
+        return names
+    from jobctl.complete import remote
+
+    if not remote.enabled(environ):
+        return []
+    found = remote.lookup_queues(key, seconds=remote.deadline(environ))
+    if found is None:
+        return []
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        cache.store_queues(key, found)
+    return found
+
+
+def _key(facts: Facts, params: Params) -> Scope:
+    return scope.resolve(
+        facts,
+        region=params.get("region"),
+        profile=params.get("profile"),
+        endpoint=params.get("endpoint_url"),
+    )
 
 
 def _rows(
@@ -75,20 +149,15 @@ def _rows(
     environ: Mapping[str, str],
     *,
     any_state: bool,
-    queues: bool = False,
+    remote_ok: bool = True,
 ) -> list[Row]:
     name = effective_provider(params.get("provider"))
     facts = catalog.facts(name) if name else None
-    if facts is None or (queues and not facts.queues):
+    if facts is None:
         return []
-    key = scope.resolve(
-        facts,
-        region=params.get("region"),
-        profile=params.get("profile"),
-        endpoint=params.get("endpoint_url"),
-    )
+    key = _key(facts, params)
     rows = _wanted(facts, cache.load(key), any_state=any_state)
-    if rows:
+    if rows or not remote_ok:
         return rows
     from jobctl.complete import remote
 

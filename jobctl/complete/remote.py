@@ -12,10 +12,14 @@ import threading
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+    from typing import TypeVar
 
     from jobctl.complete.cache import Seen
     from jobctl.complete.scope import Scope
+    from jobctl.providers.base import Provider
+
+    T = TypeVar("T")
 
 DEFAULT_DEADLINE = 1.0
 _OFF = ("0", "false", "no", "off")
@@ -42,12 +46,21 @@ def pending() -> bool:
 
 def lookup(scope: Scope, *, seconds: float) -> list[Seen] | None:
     """The scope's unfinished jobs, or None when the lookup failed or ran out of time."""
-    found: list[list[Seen]] = []
+    return _within(seconds, lambda: _unfinished_jobs(scope, seconds))
+
+
+def lookup_queues(scope: Scope, *, seconds: float) -> list[str] | None:
+    """The scope's queue names (a provider with queues), or None, as `lookup`."""
+    return _within(seconds, lambda: _queue_names(scope, seconds))
+
+
+def _within(seconds: float, function: Callable[[], T]) -> T | None:
+    found: list[T] = []
 
     def work() -> None:
         # A failed lookup offers nothing, silently.
         with contextlib.suppress(BaseException):
-            found.append(_unfinished_jobs(scope, seconds))
+            found.append(function())
 
     _quiet()
     thread = threading.Thread(target=work, name="jobctl-complete-lookup", daemon=True)
@@ -66,14 +79,11 @@ def _quiet() -> None:
     logging.disable(logging.CRITICAL)
 
 
-def _unfinished_jobs(scope: Scope, seconds: float) -> list[Seen]:
+def _open(scope: Scope, seconds: float) -> Provider:
     from jobctl import providers
-    from jobctl.models import Selection
     from jobctl.providers.base import ProviderConfig
-    from jobctl.selection import unfinished
 
     name, region, profile, endpoint = scope
-    info = providers.info(name)
     config = ProviderConfig(
         region=region,
         profile=profile,
@@ -82,7 +92,22 @@ def _unfinished_jobs(scope: Scope, seconds: float) -> list[Seen]:
         connect_timeout=seconds,
         read_timeout=seconds,
     )
-    instance = providers.create(name, config)
+    return providers.create(name, config)
+
+
+def _queue_names(scope: Scope, seconds: float) -> list[str]:
+    # Only providers declaring `queues` list them (ProviderInfo.queues, docs/ARCHITECTURE.md).
+    names: list[str] = getattr(_open(scope, seconds), "queue_names")()  # noqa: B009
+    return names
+
+
+def _unfinished_jobs(scope: Scope, seconds: float) -> list[Seen]:
+    from jobctl import providers
+    from jobctl.models import Selection
+    from jobctl.selection import unfinished
+
+    info = providers.info(scope[0])
+    instance = _open(scope, seconds)
     jobs = instance.list_jobs(selection=Selection(states=unfinished(info)))
     return [
         (job.job_id, job.native_state, job.name, _queue(job.extra.get("queue"))) for job in jobs

@@ -73,7 +73,10 @@ def statuses(catalog: Catalog, params: Params, incomplete: str) -> list[Pair]:
         members = [state for state, phase in natives.items() if phase == word]
         pairs.append((word, describe(f"phase: {' '.join(members)}")))
     pairs.extend((state, describe(phase)) for state, phase in natives.items())
-    return narrow(pairs, incomplete)
+    # States are taken in any case (`--status running` is RUNNING's phase, `runnable` is
+    # RUNNABLE): `r` offers both spellings, each as the provider writes it.
+    lower = incomplete.lower()
+    return [(value, help) for value, help in pairs if value.lower().startswith(lower)]
 
 
 def regions(catalog: Catalog, params: Params, incomplete: str) -> list[Pair]:

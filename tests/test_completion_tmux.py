@@ -1,0 +1,97 @@
+"""TAB in a real bash, in tmux: what a person sees on the line after pressing it.
+
+Each test starts its own tmux server on a socket of its own and kills it; it waits for
+expected text on the pane under a generous guard, never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jobctl.complete.jobs import remember
+from tests.support.completion import installed_jobctl
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "jobctl" / "completions" / "jobctl.bash"
+JOBCTL = installed_jobctl()
+pytestmark = [
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    pytest.mark.skipif(JOBCTL is None, reason="jobctl is not installed"),
+]
+GUARD = 60.0  # seconds: a stuck pane fails the test, a slow machine does not
+
+
+class Pane:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    def send(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "tab", *keys)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "tab")
+
+    def wait_for(self, text: str) -> str:
+        deadline = time.monotonic() + GUARD
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                pytest.fail(f"{text!r} never appeared; the pane shows:\n{screen}")
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def bash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pane]:
+    """bash with the shipped script sourced, in a folder of files TAB must not offer."""
+    for name in ("tencent-notes.txt", "thing-list.csv", "job-report.pdf"):
+        (tmp_path / name).write_text("")
+    assert JOBCTL is not None
+    monkeypatch.setenv("PATH", f"{Path(JOBCTL).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("JOBCTL_COMPLETE_REMOTE", "0")
+    pane = Pane(f"jobctl-tab-{uuid.uuid4().hex[:12]}")
+    pane.tmux(
+        "new-session", "-d", "-s", "tab", "-x", "160", "-y", "50", "-c", str(tmp_path),
+        "bash --norc --noprofile",
+    )  # fmt: skip
+    try:
+        pane.send(f"PS1='$ '; source {SCRIPT}; echo READY", "Enter")
+        pane.wait_for("READY")
+        yield pane
+    finally:
+        subprocess.run(["tmux", "-L", pane.socket, "kill-server"], check=False)
+
+
+def test_provider_prefix_completes_ids_never_file_names(bash: Pane) -> None:
+    remember("tencent", None, None, None, [("job-7a6dq2rx", "RUNNING", "etl", None)])
+    bash.send("jobctl terminate tencent:", "Tab", "X")
+    # The id completed after the colon, then a space (capture-pane drops trailing blanks).
+    bash.wait_for("$ jobctl terminate tencent:job-7a6dq2rx X")
+    bash.send("C-u", "jobctl terminate --thing ", "Tab", "Tab")
+    bash.send("X")
+    screen = bash.wait_for("$ jobctl terminate --thing X")
+    for name in ("tencent-notes.txt", "thing-list.csv", "job-report.pdf"):
+        assert name not in screen
+
+
+def test_a_second_tab_does_not_insert_the_same_id_again(bash: Pane) -> None:
+    remember("tencent", None, None, None, [("job-7a6dq2rx", "RUNNING", "etl", None)])
+    bash.send("jobctl terminate -p tencent job-", "Tab", "Tab", "Tab", "X")
+    screen = bash.wait_for("$ jobctl terminate -p tencent job-7a6dq2rx X")
+    assert screen.count("job-7a6dq2rx") == 1
+    assert "job-report.pdf" not in screen
