@@ -298,14 +298,16 @@ def main(argv: list[str] | None = None) -> int:
     """The one error boundary: every failure becomes one stderr line and an exit code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    from typer._click.exceptions import NoArgsIsHelpError  # Click as Typer vendors it
+
     try:
         rv = app(args=args, prog_name="jobctl", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        # A bare `jobctl` or `jobctl cancel`: the help is the answer, shown as it is.
+        sys.stderr.write(exc.format_message().rstrip("\n") + "\n")
+        return int(ExitCode.USAGE)
     except typer.TyperException as exc:  # Click's usage errors, vendored by Typer
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            # A bare `jobctl` or `jobctl cancel`: the help is the answer, shown as it is.
-            sys.stderr.write(message.rstrip("\n") + "\n")
-            return int(ExitCode.USAGE)
         known = args[0] if args and args[0] in _command_names() else None
         hint = f"jobctl {known} --help" if known else "jobctl --help"
         _error(f"{_clip(message)} (see '{hint}')")
