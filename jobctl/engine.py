@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from jobctl.dispatch import dispatch
 from jobctl.errors import CredentialsError, ProviderError
+from jobctl.hints import result_with_region
 from jobctl.models import (
     Action,
     ActionKind,
@@ -101,8 +102,9 @@ class Engine(Verifying):
             ]
             for future in futures:
                 future.result()
+        # The notice's `status` command looks in each group's resolved region, not the default.
         timed_out = [
-            ref
+            replace(ref, region=group.region or ref.region)
             for index, group in enumerate(self.groups)
             for ref in group.refs
             if self._results[(index, ref)].wait_timed_out
@@ -116,6 +118,7 @@ class Engine(Verifying):
         ]
 
     def _decide(self, index: int, ref: JobRef, result: Result) -> None:
+        result = result_with_region(result)
         with self._lock:
             self._results[(index, ref)] = result
         self.hooks.on_result(result)

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 class LiveView:
-    """Counts decided jobs; draws nothing unless `enabled` (stderr is a terminal, not --quiet)."""
+    """Counts jobs as their stop is answered, each once, under its latest outcome; draws nothing
+    unless `enabled` (stderr is a terminal, not --quiet)."""
 
     def __init__(self, total: int, *, enabled: bool, label: str) -> None:
         self.total = total
@@ -81,7 +82,12 @@ class LiveView:
             return True
 
     def seen(self, result: Result) -> None:
-        """The latest known outcome of one job (sent, updated while waiting, or decided)."""
+        """The latest known outcome of one job (answered, updated while waiting, or decided).
+
+        A job is counted in the bar from its first news: the engine says nothing of a job before
+        its stop request is answered (or it is decided without one), so a job held back by its
+        provider never keeps the others' answers out of the bar. Later news only relabels it.
+        """
         key = (result.provider, result.region, result.job_id, result.target)
         with self._lock:
             self._latest[key] = result
@@ -91,11 +97,11 @@ class LiveView:
     def _draw(self) -> None:
         if self._progress is None:
             return
-        final = sum(n for outcome, n in self.counts.items() if outcome != "stopping")
+        answered = len(self._latest)
         if self.total == 1 and self._latest:
             (only,) = self._latest.values()
             state = only.state_after or only.state_before
             counts = f"{only.job_id}: {only.outcome}" + (f" ({state})" if state else "")
         else:
             counts = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()) if v)
-        self._progress.update(self._task, completed=final, counts=counts)
+        self._progress.update(self._task, completed=answered, counts=counts)

@@ -116,6 +116,46 @@ def test_refusal_hints_run_as_printed(cli, batch, iot, tencent) -> None:
         assert [r["outcome"] for r in planned.json()["results"]] == ["planned"]
 
 
+def test_hints_in_a_non_default_region_find_the_job_as_printed(cli, aws_env) -> None:
+    """The environment says us-east-1; the job lives in eu-west-1: every pasted hint finds it."""
+    from jobctl.sandbox.aws import BatchWorld
+
+    with BatchWorld(endpoint=aws_env.url, region="eu-west-1") as world:
+        world.stop_delay = 600.0
+        running = world.add_job("RUNNING")
+        queued = world.add_job("RUNNABLE")
+        ran = cli("cancel", "-p", "aws-batch", "--region", "eu-west-1", "-o", "json", running)
+        (row,) = ran.json()["results"]
+        assert row["outcome"] == "refused", row
+        (command,) = suggested(row["message"])
+        assert command[:6] == ["jobctl", "terminate", "-p", "aws-batch", "--region", "eu-west-1"]
+        planned = cli(*command[1:], "--dry-run", "-o", "json")
+        assert planned.code == 0, (command, planned.stderr)
+        assert [r["outcome"] for r in planned.json()["results"]] == ["planned"]
+        # The --wait notice's `status` command, too.
+        waited = cli(
+            "cancel",
+            "-p",
+            "aws-batch",
+            "--region",
+            "eu-west-1",
+            "-o",
+            "json",
+            "--wait",
+            "--timeout",
+            "1s",
+            "--poll-interval",
+            "0.5s",
+            queued,
+        )
+        assert waited.code == 5, waited.stderr
+        (status,) = suggested(waited.stderr)
+        assert "--region" in status
+        seen = cli(*status[1:], "-o", "json")
+        assert seen.code == 0, (status, seen.stderr)
+        assert [r["job_id"] for r in seen.json()["results"]] == [queued]
+
+
 def test_list_has_queue_and_age_and_counts_jobs(cli, batch) -> None:
     for _ in range(3):
         batch.add_job("RUNNABLE", queue="prod-q", age=7200)

@@ -96,6 +96,24 @@ def test_submitted_wait_says_why_and_until_when_above_the_live_view(tencent, pan
     pane.wait_for(lambda s: "interrupt" in s or "skipped" in s, "the run ending on Ctrl-C")
 
 
+def test_the_bar_counts_an_answered_job_while_another_is_held_submitted(tencent, pane) -> None:
+    held = tencent.add_job(state="SUBMITTED", pinned=True)
+    other = tencent.add_job(state="RUNNING")
+    pane.run("terminate", "-p", "tencent", "--yes", "--timeout", "5m", held, other)
+    # The other job's stop is answered while the held one is still refused and retried:
+    # the bar counts it then, not when the held one lets the group's verification start.
+    screen = pane.wait_for(
+        lambda s: any(line.startswith("terminating") and "1/2" in line for line in s.splitlines()),
+        "the bar at 1/2",
+    )
+    (bar,) = [line for line in screen.splitlines() if line.startswith("terminating")]
+    assert "stopping 1" in bar
+    assert tencent.job(held).state == "SUBMITTED"
+    pane.keys("C-c")
+    # Each job once in the report, under its final outcome: counted once, never twice.
+    pane.wait_for(lambda s: "2 jobs" in s, "the report after Ctrl-C")
+
+
 def test_one_job_gets_a_spinner_with_its_state_and_time_waited(tencent, pane) -> None:
     tencent.terminate_delay = 3600.0  # stays RUNNING after TerminateJob: --wait has to wait
     job = tencent.add_job(state="RUNNING")

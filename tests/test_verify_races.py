@@ -61,7 +61,9 @@ def test_cancel_of_a_job_that_started_before_canceljob_landed_is_failed(cli, bat
     assert (result["outcome"], result["operation"]) == ("failed", "CancelJob")
     assert (result["state_before"], result["state_after"]) == ("RUNNABLE", "RUNNING")
     assert "it started before CancelJob arrived" in result["message"]
-    assert result["message"].endswith(f"run 'jobctl terminate -p aws-batch {job}'")
+    assert result["message"].endswith(
+        f"run 'jobctl terminate -p aws-batch --region us-east-1 {job}'"
+    )
     # moto, like AWS, did nothing to it.
     assert batch.job(job).status == "RUNNING"
     assert batch.job(job).stop is False
@@ -198,7 +200,7 @@ def test_wait_timeout_says_how_many_are_still_stopping_and_what_to_run(cli, batc
     ran = cli("cancel", *BATCH, "--wait", "--timeout", "1s", "--poll-interval", "0.5s", *jobs)
     assert ran.code == 5
     assert {r["outcome"] for r in ran.json()["results"]} == {"stopping"}
-    command = f"jobctl status -p aws-batch {jobs[0]} {jobs[1]}"
+    command = f"jobctl status -p aws-batch --region us-east-1 {jobs[0]} {jobs[1]}"
     notice = f"--wait timed out after 1s: 2 jobs still stopping; see them with '{command}'"
     assert notice in ran.stderr
 
@@ -274,7 +276,7 @@ def test_tencent_wait_timeout_notice(cli, tencent) -> None:
     ran = cli("terminate", *TENCENT, "--wait", "--timeout", "1s", "--poll-interval", "0.5s", job)
     assert ran.code == 5
     assert ran.by_job()[job]["outcome"] == "stopping"
-    command = f"jobctl status -p tencent {job}"
+    command = f"jobctl status -p tencent --region ap-guangzhou {job}"
     assert f"--wait timed out after 1s: 1 job still stopping; see it with '{command}'" in ran.stderr
 
 
