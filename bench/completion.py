@@ -2,18 +2,27 @@
 
     python bench/completion.py               # 30 timed runs of each, after 3 warm-ups
     python bench/completion.py --runs 100
+    python bench/completion.py --only cold   # the cold TAB alone (10 runs)
 
 Each candidate runs in a clean virtualenv of its own, as a user would have it installed
-(bench/.venv-jobctl: `pip install -e .`, which brings Typer for the minimal app too;
+(bench/.venv-jobctl: `pip install -e '.[aws]'`, which brings Typer for the minimal app too;
 bench/.venv-awscli: `pip install awscli`, whose botocore pin conflicts with jobctl's). They
 are built on the first run and reused after (`--rebuild` starts over). The runs are
 interleaved, so a busy moment slows every candidate alike. Prints a markdown table of
 median wall times, each against the minimal Typer app's.
+
+Then a cold TAB: `jobctl cancel -p aws-batch <TAB>` with an empty cache, so it makes its one
+live lookup under the default 1 s deadline (DescribeJobQueues, then one ListJobs per queue and
+unfinished state), against moto with 3 queues behind the tests' recording proxy
+(tests/support/proxy.py), which holds every request 25 ms: a 25 ms round trip. It reports how
+many of the runs answered (every seeded id offered; a TAB out of time offers nothing), the
+median wall time, and the requests the proxy saw per TAB.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import platform
 import shutil
@@ -47,6 +56,12 @@ def status(jobs: list[str]) -> None:
 if __name__ == "__main__":
     app(prog_name="minimal")
 '''
+
+# The cold TAB case: queues, the round trip the proxy adds to every request, and runs.
+COLD_QUEUES = ("prod-q", "etl-q", "gpu-q")
+ROUND_TRIP = 0.025
+COLD_RUNS = 10
+DEADLINE = 1.0  # jobctl's default (jobctl/complete/remote.py); the case leaves it unset
 
 # Job ids a warm cache holds for the job-id case.
 SEEDED = 20
@@ -87,11 +102,19 @@ class Case:
         return took
 
 
-def venv(name: str, requirement: list[str], *, rebuild: bool) -> Path:
+def venv(name: str, requirement: list[str], *, rebuild: bool, needs: str = "sys") -> Path:
+    """The candidate's virtualenv, (re)built when missing or when it cannot import `needs`."""
     path = BENCH / f".venv-{name}"
+    python = path / "bin" / "python"
     if rebuild and path.exists():
         shutil.rmtree(path)
-    if not (path / "bin" / "python").exists():
+    if python.exists():
+        probe = subprocess.run(
+            [str(python), "-c", f"import {needs}"], capture_output=True, check=False
+        )
+        if probe.returncode != 0:  # built before it needed `needs`: start over
+            shutil.rmtree(path)
+    if not python.exists():
         print(f"building {path.relative_to(ROOT)} ...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
         pip = [str(path / "bin" / "python"), "-m", "pip", "install", "-q", *requirement]
@@ -171,6 +194,84 @@ def cases(jobctl_bin: Path, aws_bin: Path, scratch: Path) -> list[Case]:
     ]
 
 
+@dataclass
+class ColdRuns:
+    answered: int
+    times: list[float]
+    # The operations the proxy saw in one TAB (the first run's), and the count of every run's.
+    requests: collections.Counter[str]
+    per_tab: list[int]
+
+
+def cold_tab(jobctl_bin: Path, scratch: Path, runs: int) -> ColdRuns:
+    """`jobctl cancel -p aws-batch <TAB>`, cache emptied before each run, 25 ms a request."""
+    sys.path.insert(0, str(ROOT))  # the tests' recording proxy
+    from jobctl.sandbox.aws import ACCESS_KEY, SECRET_KEY, BatchWorld, moto_server
+    from tests.support.proxy import Proxy
+
+    with moto_server() as moto, BatchWorld(endpoint=moto.url) as batch:
+        jobs = [batch.add_job("RUNNABLE", name=f"etl-{q}", queue=q) for q in COLD_QUEUES]
+        jobs.append(batch.add_job("RUNNING", name="train", queue=COLD_QUEUES[0]))
+        operations = ("describejobqueues", "listjobs")
+        proxy = Proxy(moto.url, delays=dict.fromkeys(operations, ROUND_TRIP)).start()
+        try:
+            env = {
+                "PATH": os.environ.get("PATH", ""),
+                "HOME": str(scratch),
+                "XDG_CACHE_HOME": str(scratch / "cold-cache"),
+                "XDG_CONFIG_HOME": str(scratch / "config"),
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "AWS_ENDPOINT_URL": proxy.url,
+                "_JOBCTL_COMPLETE": "complete_bash",
+                **bash_request(["jobctl", "cancel", "-p", "aws-batch", ""]),
+            }
+            answered, times, per_tab = 0, [], []
+            requests: collections.Counter[str] = collections.Counter()
+            for n in range(runs):
+                shutil.rmtree(scratch / "cold-cache", ignore_errors=True)
+                proxy.clear()
+                argv = [str(jobctl_bin / "jobctl")]
+                started = time.perf_counter()
+                done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+                times.append(time.perf_counter() - started)
+                if done.returncode != 0 or done.stderr:
+                    raise SystemExit(f"cold TAB: exit {done.returncode}, {done.stderr!r}")
+                answered += sorted(done.stdout.split()) == sorted(jobs)
+                # The TAB has exited; a request it left behind may still be held (25 ms).
+                time.sleep(0.2)
+                per_tab.append(len(proxy.seen))
+                if n == 0:
+                    requests = collections.Counter(proxy.operations())
+        finally:
+            proxy.stop()
+    return ColdRuns(answered, times, requests, per_tab)
+
+
+def report_cold(cold: ColdRuns) -> None:
+    queues, runs = len(COLD_QUEUES), len(cold.times)
+    print(
+        f"| cold TAB: `jobctl cancel -p aws-batch `, {queues} queues, "
+        f"{ROUND_TRIP * 1000:.0f} ms round trip | value |"
+    )
+    print("|---|---:|")
+    print(f"| answered within the {DEADLINE:.0f} s deadline | {cold.answered} of {runs} |")
+    print(
+        f"| median wall time (whole TAB: start-up, SDK import, lookup) | "
+        f"{statistics.median(cold.times) * 1000:.0f} ms |"
+    )
+    print(f"| slowest | {max(cold.times) * 1000:.0f} ms |")
+    asked = ", ".join(f"{count} {op}" for op, count in sorted(cold.requests.items()))
+    print(f"| requests per TAB | {statistics.median(cold.per_tab):.0f} ({asked}) |")
+    print()
+    print(
+        f"{runs} runs, the completion cache emptied before each; moto behind the recording "
+        f"proxy, which holds each request {ROUND_TRIP * 1000:.0f} ms before forwarding it."
+    )
+
+
 def version(bin_dir: Path, package: str) -> str:
     code = f"import importlib.metadata as m; print(m.version({package!r}))"
     argv = [str(bin_dir / "python"), "-c", code]
@@ -181,9 +282,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="timed runs of each candidate")
     parser.add_argument("--rebuild", action="store_true", help="recreate the virtualenvs")
+    parser.add_argument("--cold-runs", type=int, default=COLD_RUNS, help="runs of the cold TAB")
+    parser.add_argument("--only", choices=["cold"], help="run only this case")
     args = parser.parse_args()
 
-    jobctl_bin = venv("jobctl", ["-e", str(ROOT)], rebuild=args.rebuild)
+    # The aws extra: the cold TAB's live lookup needs boto3 (no other case imports it).
+    jobctl_bin = venv("jobctl", ["-e", f"{ROOT}[aws]"], rebuild=args.rebuild, needs="boto3")
+    if args.only == "cold":
+        with tempfile.TemporaryDirectory(prefix="jobctl-bench-") as tmp:
+            report_cold(cold_tab(jobctl_bin, Path(tmp), args.cold_runs))
+        print(
+            f"{os.cpu_count()} CPUs (nproc), {platform.python_implementation()} "
+            f"{platform.python_version()}, {platform.system()} {platform.machine()}."
+        )
+        return 0
     aws_bin = venv("awscli", ["awscli"], rebuild=args.rebuild)
     with tempfile.TemporaryDirectory(prefix="jobctl-bench-") as tmp:
         todo = cases(jobctl_bin, aws_bin, Path(tmp))
@@ -208,6 +320,9 @@ def main() -> int:
         f"{platform.system()} {platform.machine()}; typer {version(jobctl_bin, 'typer')}, "
         f"awscli {version(aws_bin, 'awscli')}."
     )
+    print()
+    with tempfile.TemporaryDirectory(prefix="jobctl-bench-") as tmp:
+        report_cold(cold_tab(jobctl_bin, Path(tmp), args.cold_runs))
     return 0
 
 

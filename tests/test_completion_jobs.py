@@ -267,3 +267,27 @@ def test_completion_command_prints_the_shipped_script() -> None:
         assert done.returncode == 0, done.stderr
         shipped = Path(__file__).resolve().parent.parent / "jobctl" / "completions" / name
         assert done.stdout == shipped.read_text()
+
+
+@needs_jobctl
+def test_a_cold_tab_sends_its_list_jobs_calls_together(batch, proxy, monkeypatch) -> None:
+    """A cold TAB's ListJobs calls (one per queue and unfinished state) are in flight together,
+    as the proxy sees them arrive: while it holds the first one, the rest of jobctl's fan-out
+    (8 at a time) arrives. A statement about jobctl's concurrency, counted in requests, whatever the
+    machine's speed (how long the TAB takes is measured in bench/completion.py)."""
+    jobs = [batch.add_job("RUNNABLE", queue=queue) for queue in ("q1", "q2", "q3")]
+    hold = 1.5
+    proxy.delays["listjobs"] = hold
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    done = tab_process("cancel -p aws-batch ", env={"JOBCTL_COMPLETE_TIMEOUT": "10"})
+    assert (done.returncode, done.stderr) == (0, "")
+
+    assert proxy.operations()[0] == "describejobqueues"
+    lists = [seen for seen in proxy.seen if seen.operation == "listjobs"]
+    # The first ListJobs is answered no sooner than `hold` after it arrived: every one that
+    # arrived before then was sent while it was still in flight.
+    first = min(seen.at for seen in lists)
+    together = [seen for seen in lists if seen.at < first + hold]
+    assert len(together) >= 8, f"only {len(together)} ListJobs in flight together"
+    assert len(lists) == 3 * 5  # q1..q3 x SUBMITTED, PENDING, RUNNABLE, STARTING, RUNNING
+    assert sorted(done.stdout.split()) == sorted(jobs)
