@@ -85,9 +85,16 @@ def test_every_provider_is_seeded_and_reachable() -> None:
 
 def test_interrupted_run_stops_everything() -> None:
     assert JOBCTL is not None
+    # As a terminal's foreground job has it: Ctrl-C not ignored, even when this suite runs in
+    # the background of a script (whose shell ignores SIGINT there, and children inherit it).
+    as_foreground = (
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+        "os.execv(sys.argv[1], sys.argv[1:])"
+    )
     process = subprocess.Popen(
-        [JOBCTL, "sandbox", "run", "--", sys.executable, "-c",
-         "import os, time; print(os.environ['AWS_ENDPOINT_URL'], flush=True); time.sleep(60)"],
+        [sys.executable, "-c", as_foreground, JOBCTL, "sandbox", "run", "--", sys.executable,
+         "-c", "import os, time; print(os.environ['AWS_ENDPOINT_URL'], flush=True); "
+         "time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, env=dict(os.environ), start_new_session=True,
     )  # fmt: skip
     assert process.stdout is not None

@@ -38,7 +38,8 @@ def free_pair() -> int:
     pytest.skip("no two free neighbouring ports")
 
 
-def test_env_file_is_sourced_by_a_shell_and_removed_on_stop(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "kill"])
+def test_env_file_is_sourced_by_a_shell_and_removed_on_stop(tmp_path: Path, stop) -> None:
     assert JOBCTL is not None
     port = free_pair()
     env_file = tmp_path / "sandbox.env"
@@ -63,7 +64,7 @@ def test_env_file_is_sourced_by_a_shell_and_removed_on_stop(tmp_path: Path) -> N
         assert done.returncode == 0, done.stderr
         assert '"job_id"' in done.stdout
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         try:
             code = process.wait(timeout=GUARD)
         finally:  # a hang fails the test below, and never outlives it

@@ -10,6 +10,7 @@ command substitution waits for a server that never ends.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -40,6 +41,7 @@ def serving(*, env_file: str | None, port: int) -> int:
             try:
                 sys.stderr.write(describe(sandbox, path))
                 sys.stderr.flush()
+                _stop_on_signals()
                 threading.Event().wait()
             finally:
                 if path is not None:
@@ -52,6 +54,21 @@ def serving(*, env_file: str | None, port: int) -> int:
         msg = f"cannot serve on ports {port} and {port + 1}: {exc.strerror}; pick another --port"
         raise ConfigError(msg) from exc
     return 0
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C, SIGTERM and SIGHUP all stop the sandbox the same clean way.
+
+    Explicitly, because a shell script's `jobctl sandbox serve --env-file F &` starts with
+    SIGINT ignored (POSIX, for background jobs without job control), where Python installs
+    no Ctrl-C handler of its own; and a plain `kill PID` should remove the env file too.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 def _check_free(port: int) -> None:
