@@ -32,6 +32,9 @@ def serving(*, env_file: str | None, port: int) -> int:
         _check_free(port)
     path = Path(env_file) if env_file is not None else None
     # Ctrl-C is how this command ends, whenever it comes: leaving the block stops every server.
+    # Handled from the start: a signal that lands while the exports are being printed (a
+    # script reads them, then stops the sandbox at once) must not find it ignored.
+    _stop_on_signals()
     try:
         with Sandbox(port=port) as sandbox:
             sys.stdout.write(sandbox.exports() + "\n")
@@ -41,7 +44,6 @@ def serving(*, env_file: str | None, port: int) -> int:
             try:
                 sys.stderr.write(describe(sandbox, path))
                 sys.stderr.flush()
-                _stop_on_signals()
                 threading.Event().wait()
             finally:
                 if path is not None:
