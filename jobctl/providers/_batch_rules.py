@@ -1,0 +1,204 @@
+"""AWS Batch, the pure part: INFO, the matrix, and plan/judge (no I/O).
+
+Split from jobctl/providers/aws_batch.py, which re-exports it; see that module for the adapter
+and docs/ARCHITECTURE.md, "Plan and judge", for the matrix.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jobctl.models import (
+    Action,
+    JobState,
+    Judgement,
+    Outcome,
+    Phase,
+    StopOptions,
+    Verb,
+)
+from jobctl.providers._arn import job_arns
+from jobctl.providers.base import ProviderInfo, ReasonMode
+from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
+
+Q, R, F = Phase.QUEUED, Phase.RUNNING, Phase.FINISHED
+
+INFO = ProviderInfo(
+    name="aws-batch",
+    title="AWS Batch",
+    state_map={
+        "SUBMITTED": Q,
+        "PENDING": Q,
+        "RUNNABLE": Q,
+        "STARTING": R,
+        "RUNNING": R,
+        "SUCCEEDED": F,
+        "FAILED": F,
+    },
+    success_states=frozenset({"SUCCEEDED"}),
+    # UUIDs, array children (uuid:N) and multi-node nodes (uuid#N).
+    job_id_pattern=re.compile(
+        r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+        r"(?:[:#][0-9]{1,5})?"
+    ),
+    job_id_hint="a UUID such as 1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N or #N",
+    reason_mode=ReasonMode.FIELD,
+    reason_code_mode=ReasonMode.PREFIX,
+    reason_limit=1024,
+    reason_field="reason",
+    reason_code_field=None,
+    matrix={
+        "cancel": {
+            "queued": "CancelJob",
+            "running": "refused (CancelJob would do nothing); --force: TerminateJob",
+            "finished": "already-finished, no call",
+        },
+        "terminate": {
+            "queued": "TerminateJob",
+            "running": "TerminateJob",
+            "finished": "already-finished, no call",
+        },
+    },
+    limitations={
+        "reason_code": "no reasonCode field: sent inside reason as 'CODE: reason'",
+        "cancel_running": "CancelJob answers 200 and does nothing to a STARTING/RUNNING job",
+        "queued_stop": "a cancelled PENDING/RUNNABLE job may stay there until its dependencies "
+        "finish or it reaches the head of the queue (outcome: stopping)",
+    },
+    queues=True,
+    describe_batch=100,
+    send_batch=50,
+    default_concurrency=8,
+    regions=(
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "sa-east-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-south-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-south-1",
+        "ap-east-1",
+        "me-south-1",
+        "af-south-1",
+    ),
+    region_env=("AWS_REGION", "AWS_DEFAULT_REGION"),
+    profile_env=("AWS_PROFILE",),
+    endpoint_env=("AWS_ENDPOINT_URL_BATCH", "AWS_ENDPOINT_URL"),
+    references=job_arns("batch", "AWS Batch"),
+)
+
+CANCEL, TERMINATE = "CancelJob", "TerminateJob"
+
+
+def native_reason(options: StopOptions) -> str:
+    if options.reason_code is not None:
+        return f"{options.reason_code}: {options.reason}"
+    return options.reason
+
+
+def plan(*, job: JobState, options: StopOptions) -> Action:
+    """The aws-batch rows of the matrix (docs/ARCHITECTURE.md, "Plan and judge")."""
+    request = {"jobId": job.job_id, "reason": native_reason(options)}
+    if job.phase is Phase.FINISHED:
+        return Action.noop(f"already {job.native_state}; nothing sent")
+    if job.phase is Phase.UNKNOWN:
+        return Action.refuse(f"unknown state {job.native_state!r}; nothing sent")
+    if options.verb is Verb.TERMINATE:
+        return Action.send(TERMINATE, request)
+    if job.phase is Phase.QUEUED:
+        return Action.send(CANCEL, request)
+    if options.force:
+        return Action.send(
+            TERMINATE, request, f"{job.native_state}: cancel escalated to TerminateJob (--force)"
+        )
+    return Action.refuse(
+        f"job is {job.native_state}: AWS Batch CancelJob would answer 200 and do nothing; "
+        f"use --force or 'jobctl terminate -p {INFO.name} {job.job_id}'"
+    )
+
+
+def judge(
+    *,
+    before: JobState,
+    after: JobState | None,
+    operation: str,
+    options: StopOptions,
+    previous: str | None = None,
+) -> Judgement:
+    """What CancelJob/TerminateJob did, from the state after it (pure).
+
+    CancelJob answers 200 for a job that started meanwhile and does nothing to it; a job that
+    ended FAILED for a reason other than the one jobctl sent ended on its own.
+    """
+    if after is None:
+        return not_seen()
+    if after.phase is Phase.FINISHED:
+        if after.succeeded:
+            return on_its_own(after)
+        return _judge_failed(after, operation, options)
+    if after.phase is Phase.RUNNING and operation == CANCEL:
+        return _started_before_cancel(after, options, previous)
+    if after.native_state == "PENDING":
+        message = "stop accepted; PENDING jobs are cancelled once their dependencies finish"
+    elif after.native_state == "RUNNABLE":
+        message = "stop accepted; a RUNNABLE job is cancelled when it reaches the queue's head"
+    else:
+        message = f"stop accepted; job is still {after.native_state}"
+    if operation == TERMINATE and options.verb is Verb.CANCEL:
+        # The row says what was sent and why, as --dry-run's does.
+        message = f"cancel escalated to TerminateJob (--force); {message}"
+    return Judgement(Outcome.STOPPING, message)
+
+
+def _judge_failed(after: JobState, operation: str, options: StopOptions) -> Judgement:
+    reason = after.extra.get("status_reason")
+    # AWS sets statusReason to the reason of the stop that ended a job; none at all is rare
+    # enough (and moto's and AWS's stops always set it) to count as this call's doing.
+    ours = reason is None or str(reason) == native_reason(options)
+    flags = [
+        bool(after.extra[key]) for key in ("is_cancelled", "is_terminated") if key in after.extra
+    ]
+    if flags and any(flags) and not ours:
+        return Judgement(
+            Outcome.ALREADY_FINISHED,
+            f"{after.native_state}: stopped by another request (statusReason: {reason}) "
+            "before this stop took effect",
+        )
+    if (flags and not any(flags)) or not ours:
+        return on_its_own(after, f"statusReason: {reason}" if reason else None)
+    message = str(reason) if reason else f"{after.native_state} after {operation}"
+    if operation == TERMINATE and options.verb is Verb.CANCEL:
+        message = f"cancel escalated to TerminateJob (--force); {message}"
+    return Judgement(stopped_outcome(options.verb), message)
+
+
+def _started_before_cancel(
+    after: JobState, options: StopOptions, previous: str | None
+) -> Judgement:
+    # `previous` set: it looked queued after CancelJob was accepted, and started all the same.
+    when = "before CancelJob arrived" if previous is None else "before CancelJob took effect"
+    if options.force:
+        request = {"jobId": after.job_id, "reason": native_reason(options)}
+        note = f"started {when}; escalated to TerminateJob (--force)"
+        return Judgement(
+            Outcome.FAILED,
+            f"it started {when}; CancelJob does nothing to a started job: "
+            "escalating to TerminateJob (--force)",
+            escalate=Action.send(TERMINATE, request, note),
+        )
+    return Judgement(
+        Outcome.FAILED,
+        f"it started {when}; CancelJob does nothing to a started job: "
+        f"run 'jobctl terminate -p {INFO.name} {after.job_id}'",
+    )
