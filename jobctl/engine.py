@@ -131,6 +131,7 @@ class Engine(Verifying):
             action=str(self.options.verb),
             outcome=Outcome.SKIPPED,
             state_before=before.native_state if before else None,
+            children=before.children if before else None,
             target=ref.target,
             target_kind=group.provider.info.target_label if ref.target is not None else None,
         )

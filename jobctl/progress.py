@@ -11,6 +11,8 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from jobctl.models import Result
 
 
@@ -100,8 +102,28 @@ class LiveView:
         answered = len(self._latest)
         if self.total == 1 and self._latest:
             (only,) = self._latest.values()
-            state = only.state_after or only.state_before
-            counts = f"{only.job_id}: {only.outcome}" + (f" ({state})" if state else "")
+            counts = one_job(only)
         else:
             counts = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()) if v)
+            counts += children_progress(self._latest.values())
         self._progress.update(self._task, completed=answered, counts=counts)
+
+
+def one_job(result: Result) -> str:
+    """The spinner's words for one job: its outcome and state, and its children's progress
+    while --wait waits for them ("stopping (PENDING) array of 100: 40 queued, ...")."""
+    state = result.state_after or result.state_before
+    line = f"{result.job_id}: {result.outcome}" + (f" ({state})" if state else "")
+    if result.children is not None:
+        line += f" {result.children.words()}"
+    return line
+
+
+def children_progress(results: Iterable[Result]) -> str:
+    """What the bar's counts add for jobs made of children: how many of those have finished."""
+    known = [r.children for r in results if r.children is not None]
+    if not known:
+        return ""
+    finished = sum(c.finished for c in known)
+    total = sum(c.total for c in known)
+    return f" · children {finished}/{total} finished"

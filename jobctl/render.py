@@ -292,7 +292,17 @@ STOP_TABLE_COLUMNS = (
 STATUS_COLUMNS = ("job_id", "provider", "region", "state", "phase", "name", "message")
 LIST_COLUMNS = ("job_id", "provider", "region", "state", "phase", "name", "created")
 # The fields of a JobStatus each command's JSON rows carry (JobStatus.as_dict has them all).
-STATUS_FIELDS = ("provider", "region", "job_id", "name", "state", "phase", "message", "extra")
+STATUS_FIELDS = (
+    "provider",
+    "region",
+    "job_id",
+    "name",
+    "state",
+    "phase",
+    "message",
+    "children",
+    "extra",
+)
 LIST_FIELDS = ("provider", "region", "job_id", "name", "state", "phase", "created", "extra")
 
 

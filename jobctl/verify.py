@@ -60,6 +60,8 @@ def verified(
         state_after=after.native_state if after is not None else result.state_after,
         still_running=judgement.still_running,
         extra={**result.extra, **judgement.extra},
+        # A job made of children is judged by them: the row shows them as last seen.
+        children=after.children if after is not None else result.children,
     )
     return judged, judgement.escalate
 
@@ -181,9 +183,12 @@ class Verifying:
                 (s, *self._judged(index, group, s, r, after.get(s.ref), error)) for s, r in pending
             ]
             updated = {s.ref: (s, r) for s, r in self._follow_up(index, group, limiter, checked)}
-            for _, result in updated.values():
-                if result.outcome is not Outcome.STOPPING:
-                    self.hooks.on_update(result)
+            for stop, result in pending:
+                # News for the live view: a job decided, or still stopping with its state or
+                # its children's counts moved on (an array's progress while --wait waits).
+                _, now = updated.get(stop.ref, (stop, result))
+                if now.outcome is not Outcome.STOPPING or _moved(result, now):
+                    self.hooks.on_update(now)
             current = [updated.get(s.ref, (s, r)) for s, r in current]
         if self.hooks.stop.is_set():
             return current
@@ -191,6 +196,10 @@ class Verifying:
             (s, replace(r, wait_timed_out=True)) if r.outcome is Outcome.STOPPING else (s, r)
             for s, r in current
         ]
+
+
+def _moved(before: Result, now: Result) -> bool:
+    return (before.state_after, before.children) != (now.state_after, now.children)
 
 
 def _noted(result: Result, note: str) -> Result:

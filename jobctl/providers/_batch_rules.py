@@ -7,9 +7,11 @@ and docs/ARCHITECTURE.md, "Plan and judge", for the matrix.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from jobctl.models import (
     Action,
+    Children,
     JobState,
     Judgement,
     Outcome,
@@ -18,6 +20,7 @@ from jobctl.models import (
     Verb,
 )
 from jobctl.providers._arn import job_arns
+from jobctl.providers._batch_arrays import RANGES, UUID
 from jobctl.providers.base import ProviderInfo, ReasonMode
 from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
 
@@ -37,10 +40,7 @@ INFO = ProviderInfo(
     },
     success_states=frozenset({"SUCCEEDED"}),
     # UUIDs, array children (uuid:N) and multi-node nodes (uuid#N).
-    job_id_pattern=re.compile(
-        r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-        r"(?:[:#][0-9]{1,5})?"
-    ),
+    job_id_pattern=re.compile(UUID + r"(?:[:#][0-9]{1,5})?"),
     job_id_hint="a UUID such as 1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N or #N",
     reason_mode=ReasonMode.FIELD,
     reason_code_mode=ReasonMode.PREFIX,
@@ -96,6 +96,7 @@ INFO = ProviderInfo(
     profile_env=("AWS_PROFILE",),
     endpoint_env=("AWS_ENDPOINT_URL_BATCH", "AWS_ENDPOINT_URL"),
     references=job_arns("batch", "AWS Batch"),
+    ranges=RANGES,
 )
 
 CANCEL, TERMINATE = "CancelJob", "TerminateJob"
@@ -109,6 +110,12 @@ def native_reason(options: StopOptions) -> str:
 
 def plan(*, job: JobState, options: StopOptions) -> Action:
     """The aws-batch rows of the matrix (docs/ARCHITECTURE.md, "Plan and judge")."""
+    if job.children is not None:
+        return _plan_array_parent(job, job.children, options)
+    return _plan_job(job, options)
+
+
+def _plan_job(job: JobState, options: StopOptions) -> Action:
     request = {"jobId": job.job_id, "reason": native_reason(options)}
     if job.phase is Phase.FINISHED:
         return Action.noop(f"already {job.native_state}; nothing sent")
@@ -139,10 +146,19 @@ def judge(
     """What CancelJob/TerminateJob did, from the state after it (pure).
 
     CancelJob answers 200 for a job that started meanwhile and does nothing to it; a job that
-    ended FAILED for a reason other than the one jobctl sent ended on its own.
+    ended FAILED for a reason other than the one jobctl sent ended on its own. An array
+    parent is judged by its children.
     """
     if after is None:
         return not_seen()
+    if after.children is not None:
+        return _judge_array_parent(after, after.children, operation, options)
+    return _judge_job(after, operation, options, previous)
+
+
+def _judge_job(
+    after: JobState, operation: str, options: StopOptions, previous: str | None
+) -> Judgement:
     if after.phase is Phase.FINISHED:
         if after.succeeded:
             return on_its_own(after)
@@ -202,3 +218,71 @@ def _started_before_cancel(
         f"it started {when}; CancelJob does nothing to a started job: "
         f"run 'jobctl terminate -p {INFO.name} {after.job_id}'",
     )
+
+
+# -- array parents (jobctl/providers/_batch_arrays.py has the rest) -----------------------------
+
+
+def _plan_array_parent(job: JobState, children: Children, options: StopOptions) -> Action:
+    """A parent's row, by its own state and its children's, which lead its message.
+
+    CancelJob of a PENDING parent cancels the children that have not started and leaves the
+    running ones be; with --force a parent with running children gets TerminateJob.
+    """
+    words = children.words()
+    if children.done and job.phase is not Phase.FINISHED:
+        return Action.noop(f"{words}; the array is done (it still says {job.native_state})")
+    running = children.running
+    if options.verb is Verb.CANCEL and job.phase is Phase.QUEUED and running and options.force:
+        request = {"jobId": job.job_id, "reason": native_reason(options)}
+        note = f"{words}; cancel escalated to TerminateJob (--force): {running} children running"
+        return Action.send(TERMINATE, request, note)
+    action = _plan_job(job, options)
+    if options.verb is Verb.CANCEL and action.operation == CANCEL and running:
+        also = f"CancelJob stops only the children not started yet; --force stops all {running}"
+        return replace(action, message=f"{words}; {also}")
+    return replace(action, message=f"{words}; {action.message}" if action.message else words)
+
+
+def _judge_array_parent(
+    after: JobState, children: Children, operation: str, options: StopOptions
+) -> Judgement:
+    """Final when every child is, whatever the parent's own status says meanwhile: AWS ends a
+    cancelled parent only once its last child has ended."""
+    escalated = operation == TERMINATE and options.verb is Verb.CANCEL
+    words = children.words()
+    if not children.done:
+        running = children.running
+        if operation != CANCEL or not running:
+            said = "cancel escalated to TerminateJob (--force); " if escalated else ""
+            return Judgement(Outcome.STOPPING, f"{said}stop accepted; {words}")
+        if options.force:
+            request = {"jobId": after.job_id, "reason": native_reason(options)}
+            note = f"{running} children were running; escalated to TerminateJob (--force)"
+            return Judgement(
+                Outcome.STOPPING,
+                f"{words}; CancelJob does not stop running children: "
+                "escalating to TerminateJob (--force)",
+                escalate=Action.send(TERMINATE, request, note),
+                still_running={"children": running},
+            )
+        return Judgement(
+            Outcome.STOPPING,
+            f"stop accepted; {words}; CancelJob does not stop the {running} running: "
+            f"run 'jobctl terminate -p {INFO.name} {after.job_id}'",
+            still_running={"children": running},
+        )
+    if after.phase is Phase.FINISHED:
+        judged = _judge_job(after, operation, options, None)
+    elif children.states.get("SUCCEEDED", 0) >= children.total:
+        judged = Judgement(
+            Outcome.ALREADY_FINISHED, "every child succeeded on its own before the stop took effect"
+        )
+    else:
+        # The parent still says PENDING: its children are final, and it will be.
+        said = "cancel escalated to TerminateJob (--force); " if escalated else ""
+        judged = Judgement(
+            stopped_outcome(options.verb),
+            f"{said}every child finished (the parent still says {after.native_state})",
+        )
+    return replace(judged, message=f"{words}; {judged.message}")

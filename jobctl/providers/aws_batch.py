@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from jobctl.errors import ProviderError
 from jobctl.models import JobRef, JobState, Selection, SendResult, StopOptions
+from jobctl.providers._batch_arrays import children_of
 from jobctl.providers._batch_rules import (
     CANCEL,
     INFO,
@@ -64,6 +65,7 @@ def _job_state(raw: Mapping[str, Any]) -> JobState:
         succeeded=status in INFO.success_states,
         created_at=created / 1000 if isinstance(created, int | float) else None,
         extra=extra,
+        children=children_of(raw, INFO.phase_of),
     )
 
 

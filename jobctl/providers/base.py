@@ -64,6 +64,25 @@ class References:
 
 
 @dataclass(frozen=True)
+class IdRanges:
+    """Job ids naming several jobs at once (Batch's array children, `ID:0-99`).
+
+    `refs.resolve` expands them into one reference a job, before anything is checked or sent,
+    so a range's jobs are merged with the same jobs named one by one.
+    """
+
+    # The ids a job id stands for, or None when it is no range; raises UsageError for one that
+    # is malformed or out of bounds, in the user's words. Pure.
+    expand: Callable[[str], Sequence[str] | None]
+    # The most jobs all of one run's ranges may stand for together.
+    limit: int
+    # What the ranges are called in the error for going past `limit` ("array child ranges"),
+    # and what to do instead.
+    noun: str
+    instead: str
+
+
+@dataclass(frozen=True)
 class ProviderInfo:
     name: str
     title: str
@@ -116,6 +135,8 @@ class ProviderInfo:
     endpoint_host_only: str | None = None
     # Job references other than ids that this provider recognises (ARNs); None: ids only.
     references: References | None = None
+    # Ids standing for several jobs (array child ranges); None: an id is one job.
+    ranges: IdRanges | None = None
 
     def phase_of(self, native_state: str) -> Phase:
         from jobctl.models import Phase
