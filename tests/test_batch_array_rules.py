@@ -218,3 +218,10 @@ def test_the_live_view_shows_a_parents_children_while_it_waits() -> None:
     plain = Result("aws-batch", "us-east-1", "j", "cancel", Outcome.CANCELLED)
     assert children_progress([result, plain, result]) == " · children 2/8 finished"
     assert children_progress([plain]) == ""
+
+
+def test_providers_says_what_cancel_does_to_an_array(cli) -> None:
+    batch = next(
+        p for p in cli("providers", "-o", "json").json()["providers"] if p["name"] == "aws-batch"
+    )
+    assert "running ones go on (--force: TerminateJob)" in batch["limitations"]["array_parent"]

@@ -7,6 +7,7 @@ depends on how long anything takes.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -114,7 +115,9 @@ def test_dry_run_of_a_parent_says_what_cancel_leaves_running(cli, batch) -> None
 # -- --wait waits for the children -------------------------------------------------------------
 
 
-def test_wait_ends_when_the_last_child_does_though_the_parent_lags(cli, batch, proxy) -> None:
+def test_wait_ends_when_the_last_child_does_though_the_parent_lags(
+    cli, batch, proxy, clean_env
+) -> None:
     # The parent stays PENDING (its stop held), as AWS keeps it until its children end.
     batch.stop_delay = 3600.0
     parent = array(batch, "PENDING", "RUNNABLE", "RUNNABLE", "RUNNABLE")
@@ -134,6 +137,11 @@ def test_wait_ends_when_the_last_child_does_though_the_parent_lags(cli, batch, p
     )
     # It looked until the third child ended, and no more.
     assert proxy.operations().count("describejobs") == 5
+    # The audit log's final record says where the children stood.
+    audit = (clean_env / "state" / "jobctl" / "audit.jsonl").read_text().splitlines()
+    final = json.loads(audit[-1])
+    assert (final["record"], final["outcome"]) == ("final", "cancelled")
+    assert final["children"]["finished"] == 3
 
 
 def test_wait_for_a_cancelled_parent_is_final_only_with_its_children(cli, batch, proxy) -> None:

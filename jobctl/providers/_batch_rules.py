@@ -64,6 +64,8 @@ INFO = ProviderInfo(
         "cancel_running": "CancelJob answers 200 and does nothing to a STARTING/RUNNING job",
         "queued_stop": "a cancelled PENDING/RUNNABLE job may stay there until its dependencies "
         "finish or it reaches the head of the queue (outcome: stopping)",
+        "array_parent": "CancelJob of an array job stops its children not started yet; running "
+        "ones go on (--force: TerminateJob). A parent is final when its last child is",
     },
     queues=True,
     describe_batch=100,
