@@ -92,7 +92,7 @@ def test_a_stop_of_a_parent_reports_the_parent_with_its_children(cli, batch, pro
     assert result["children"]["running"] == 1
     assert result["message"].startswith("stop accepted; array of 3: ")
     assert result["message"].endswith(
-        f"CancelJob does not stop the 1 running: "
+        f"CancelJob does not stop the 1 running child: "
         f"run 'jobctl terminate -p aws-batch --region us-east-1 {parent}'"
     )
     assert [s.stop_target() for s in proxy.seen if s.operation == "canceljob"] == [parent]
@@ -105,11 +105,12 @@ def test_dry_run_of_a_parent_says_what_cancel_leaves_running(cli, batch) -> None
     assert (result["outcome"], result["operation"]) == ("planned", "CancelJob")
     assert result["message"] == (
         "array of 2: 1 queued, 1 running, 0 finished; "
-        "CancelJob stops only the children not started yet; --force stops all 1"
+        "CancelJob stops only the children not started yet, not the 1 running child "
+        "(--force stops them too)"
     )
     forced = cli("cancel", *BASE, "-n", "--force", parent).json()["results"][0]
     assert forced["operation"] == "TerminateJob"
-    assert "cancel escalated to TerminateJob (--force): 1 children running" in forced["message"]
+    assert "cancel escalated to TerminateJob (--force): 1 running child" in forced["message"]
 
 
 # -- --wait waits for the children -------------------------------------------------------------

@@ -237,11 +237,14 @@ def _plan_array_parent(job: JobState, children: Children, options: StopOptions) 
     running = children.running
     if options.verb is Verb.CANCEL and job.phase is Phase.QUEUED and running and options.force:
         request = {"jobId": job.job_id, "reason": native_reason(options)}
-        note = f"{words}; cancel escalated to TerminateJob (--force): {running} children running"
+        note = f"{words}; cancel escalated to TerminateJob (--force): {_running(running)}"
         return Action.send(TERMINATE, request, note)
     action = _plan_job(job, options)
     if options.verb is Verb.CANCEL and action.operation == CANCEL and running:
-        also = f"CancelJob stops only the children not started yet; --force stops all {running}"
+        also = (
+            f"CancelJob stops only the children not started yet, not the {_running(running)} "
+            "(--force stops them too)"
+        )
         return replace(action, message=f"{words}; {also}")
     return replace(action, message=f"{words}; {action.message}" if action.message else words)
 
@@ -260,7 +263,7 @@ def _judge_array_parent(
             return Judgement(Outcome.STOPPING, f"{said}stop accepted; {words}")
         if options.force:
             request = {"jobId": after.job_id, "reason": native_reason(options)}
-            note = f"{running} children were running; escalated to TerminateJob (--force)"
+            note = f"{_running(running)} left by CancelJob; escalated to TerminateJob (--force)"
             return Judgement(
                 Outcome.STOPPING,
                 f"{words}; CancelJob does not stop running children: "
@@ -270,7 +273,7 @@ def _judge_array_parent(
             )
         return Judgement(
             Outcome.STOPPING,
-            f"stop accepted; {words}; CancelJob does not stop the {running} running: "
+            f"stop accepted; {words}; CancelJob does not stop the {_running(running)}: "
             f"run 'jobctl terminate -p {INFO.name} {after.job_id}'",
             still_running={"children": running},
         )
@@ -288,3 +291,7 @@ def _judge_array_parent(
             f"{said}every child finished (the parent still says {after.native_state})",
         )
     return replace(judged, message=f"{words}; {judged.message}")
+
+
+def _running(count: int) -> str:
+    return f"{count} running {'child' if count == 1 else 'children'}"
