@@ -196,6 +196,7 @@ def test_the_wait_tells_the_live_view_each_childs_end(batch, proxy) -> None:
         poll_interval=0.1,
         progress=watching,
     )
+    assert all(isinstance(r.children, api.Children) for r in watching.results)
     finished = [r.children.finished for r in watching.results if r.children is not None]
     outcomes = [str(r.outcome) for r in watching.results]
     # The answer, then each lookup that found one more child ended, then the decision.
