@@ -126,7 +126,7 @@ def test_wait_ends_when_the_last_child_does_though_the_parent_lags(
     proxy.before["describejobs"] = one_child_a_lookup(batch, parent, 3, reason="drain", after=3)
     ran = cli(
         "cancel", *BASE, "--endpoint-url", proxy.url, "-r", "drain", "--wait",
-        "--poll-interval", "0.1s", parent,
+        "--poll-interval", "0.1s", "--timeout", "30s", parent,
     )  # fmt: skip
     assert ran.code == 0, ran.stderr
     (result,) = ran.json()["results"]
@@ -151,7 +151,7 @@ def test_wait_for_a_cancelled_parent_is_final_only_with_its_children(cli, batch,
     proxy.before["describejobs"] = one_child_a_lookup(batch, parent, 2, reason="drain", after=3)
     ran = cli(
         "cancel", *BASE, "--endpoint-url", proxy.url, "-r", "drain", "--wait",
-        "--poll-interval", "0.1s", parent,
+        "--poll-interval", "0.1s", "--timeout", "30s", parent,
     )  # fmt: skip
     assert ran.code == 0, ran.stderr
     (result,) = ran.json()["results"]
@@ -194,6 +194,7 @@ def test_the_wait_tells_the_live_view_each_childs_end(batch, proxy) -> None:
         reason="drain",
         wait=True,
         poll_interval=0.1,
+        timeout=30,
         progress=watching,
     )
     assert all(isinstance(r.children, api.Children) for r in watching.results)
