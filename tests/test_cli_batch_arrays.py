@@ -205,6 +205,22 @@ def test_the_wait_tells_the_live_view_each_childs_end(batch, proxy) -> None:
     assert outcomes == ["stopping", "stopping", "stopping", "cancelled", "cancelled"]
 
 
+def test_status_wait_waits_for_the_children_of_a_parent_that_reads_finished(
+    cli, batch, proxy
+) -> None:
+    parent = array(batch, "FAILED", "RUNNABLE", "RUNNABLE")
+    # The first lookup sees both children queued; each one after it, one more ended.
+    proxy.before["describejobs"] = one_child_a_lookup(batch, parent, 2, reason="drain", after=2)
+    ran = cli(
+        "status", *BASE, "--endpoint-url", proxy.url, "--wait", "--poll-interval", "0.1s",
+        "--timeout", "30s", parent,
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    (row,) = ran.json()["results"]
+    assert (row["state"], row["children"]["finished"]) == ("FAILED", 2)
+    assert proxy.operations() == ["describejobs"] * 3
+
+
 # -- child ranges as references ----------------------------------------------------------------
 
 
