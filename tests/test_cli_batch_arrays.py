@@ -145,10 +145,21 @@ def test_wait_ends_when_the_last_child_does_though_the_parent_lags(
     assert final["children"]["finished"] == 3
 
 
-def test_wait_for_a_cancelled_parent_is_final_only_with_its_children(cli, batch, proxy) -> None:
-    # The parent reads FAILED at once; its children end one a lookup after that.
+def test_wait_for_a_parent_that_reads_failed_is_final_only_with_its_children(
+    cli, batch, proxy
+) -> None:
+    batch.stop_delay = 3600.0
     parent = array(batch, "PENDING", "RUNNABLE", "RUNNABLE")
-    proxy.before["describejobs"] = one_child_a_lookup(batch, parent, 2, reason="drain", after=3)
+    # Counted from the check after the stop: the polls after it each end one child.
+    ending = one_child_a_lookup(batch, parent, 2, reason="drain", after=2)
+
+    def hook(seen: Seen) -> None:
+        # From the check after the stop on, the parent reads FAILED; its children end later.
+        batch.set_state(parent, "FAILED")
+        ending(seen)
+
+    proxy.before["describejobs"] = lambda seen: None
+    proxy.before["canceljob"] = lambda _: proxy.before.update(describejobs=hook)
     ran = cli(
         "cancel", *BASE, "--endpoint-url", proxy.url, "-r", "drain", "--wait",
         "--poll-interval", "0.1s", "--timeout", "30s", parent,
@@ -157,15 +168,16 @@ def test_wait_for_a_cancelled_parent_is_final_only_with_its_children(cli, batch,
     (result,) = ran.json()["results"]
     assert (result["outcome"], result["state_after"]) == ("cancelled", "FAILED")
     assert result["children"]["finished"] == 2
+    # Lookup, check (FAILED, no child ended), two polls: one child ended at each.
     assert proxy.operations().count("describejobs") == 4
 
 
 def test_without_wait_a_parent_with_children_left_is_stopping(cli, batch) -> None:
+    batch.stop_delay = 3600.0  # the children wait for the head of the queue
     parent = array(batch, "PENDING", "RUNNABLE", "RUNNABLE")
     (result,) = cli("cancel", *BASE, parent).json()["results"]
-    # moto ends the parent at once; its children have not ended yet.
-    assert (result["outcome"], result["state_after"]) == ("stopping", "FAILED")
-    assert result["message"].startswith("stop accepted; array of 2: ")
+    assert (result["outcome"], result["state_after"]) == ("stopping", "PENDING")
+    assert result["message"] == "stop accepted; array of 2: 2 queued, 0 running, 0 finished"
 
 
 def test_the_wait_tells_the_live_view_each_childs_end(batch, proxy) -> None:
