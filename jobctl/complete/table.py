@@ -1517,15 +1517,18 @@ APP: Command = {'help': None,
                                        'multiple': False,
                                        'hidden': False,
                                        'envvar': [],
-                                       'help': ('Also seed N RUNNABLE jobs per provider '
-                                                '(aws-batch queue extra-q, aws-iot, tencent), to '
-                                                'rehearse or time bulk stops; 0 to 10000.',
-                                                'Also seed N RUNNABLE jobs per provider '
-                                                '(aws-batch queue extra-q, aws-iot, tencent), to '
-                                                'rehearse or time bulk stops; 0 to 10000.',
-                                                'Also seed N RUNNABLE jobs per provider '
-                                                '(aws-batch queue extra-q, aws-iot, tencent), to '
-                                                'rehearse or time bulk stops; 0 to 10000.'),
+                                       'help': ('Also seed N queued jobs per provider (aws-batch '
+                                                'RUNNABLE in queue extra-q, aws-iot SCHEDULED, '
+                                                'tencent RUNNABLE), to rehearse or time bulk '
+                                                'stops; 0 to 10000.',
+                                                'Also seed N queued jobs per provider (aws-batch '
+                                                'RUNNABLE in queue extra-q, aws-iot SCHEDULED, '
+                                                'tencent RUNNABLE), to rehearse or time bulk '
+                                                'stops; 0 to 10000.',
+                                                'Also seed N queued jobs per provider (aws-batch '
+                                                'RUNNABLE in queue extra-q, aws-iot SCHEDULED, '
+                                                'tencent RUNNABLE), to rehearse or time bulk '
+                                                'stops; 0 to 10000.'),
                                        'values': {'kind': 'none',
                                                   'choices': [],
                                                   'case_sensitive': True},
@@ -1612,22 +1615,28 @@ APP: Command = {'help': None,
                                                               'multiple': False,
                                                               'hidden': False,
                                                               'envvar': [],
-                                                              'help': ('Also seed N RUNNABLE jobs '
+                                                              'help': ('Also seed N queued jobs '
                                                                        'per provider (aws-batch '
-                                                                       'queue extra-q, aws-iot, '
-                                                                       'tencent), to rehearse or '
+                                                                       'RUNNABLE in queue '
+                                                                       'extra-q, aws-iot '
+                                                                       'SCHEDULED, tencent '
+                                                                       'RUNNABLE), to rehearse or '
                                                                        'time bulk stops; 0 to '
                                                                        '10000.',
-                                                                       'Also seed N RUNNABLE jobs '
+                                                                       'Also seed N queued jobs '
                                                                        'per provider (aws-batch '
-                                                                       'queue extra-q, aws-iot, '
-                                                                       'tencent), to rehearse or '
+                                                                       'RUNNABLE in queue '
+                                                                       'extra-q, aws-iot '
+                                                                       'SCHEDULED, tencent '
+                                                                       'RUNNABLE), to rehearse or '
                                                                        'time bulk stops; 0 to '
                                                                        '10000.',
-                                                                       'Also seed N RUNNABLE jobs '
+                                                                       'Also seed N queued jobs '
                                                                        'per provider (aws-batch '
-                                                                       'queue extra-q, aws-iot, '
-                                                                       'tencent), to rehearse or '
+                                                                       'RUNNABLE in queue '
+                                                                       'extra-q, aws-iot '
+                                                                       'SCHEDULED, tencent '
+                                                                       'RUNNABLE), to rehearse or '
                                                                        'time bulk stops; 0 to '
                                                                        '10000.'),
                                                               'values': {'kind': 'none',
@@ -1668,22 +1677,25 @@ APP: Command = {'help': None,
                                                             'multiple': False,
                                                             'hidden': False,
                                                             'envvar': [],
-                                                            'help': ('Also seed N RUNNABLE jobs '
-                                                                     'per provider (aws-batch '
-                                                                     'queue extra-q, aws-iot, '
-                                                                     'tencent), to rehearse or '
+                                                            'help': ('Also seed N queued jobs per '
+                                                                     'provider (aws-batch '
+                                                                     'RUNNABLE in queue extra-q, '
+                                                                     'aws-iot SCHEDULED, tencent '
+                                                                     'RUNNABLE), to rehearse or '
                                                                      'time bulk stops; 0 to '
                                                                      '10000.',
-                                                                     'Also seed N RUNNABLE jobs '
-                                                                     'per provider (aws-batch '
-                                                                     'queue extra-q, aws-iot, '
-                                                                     'tencent), to rehearse or '
+                                                                     'Also seed N queued jobs per '
+                                                                     'provider (aws-batch '
+                                                                     'RUNNABLE in queue extra-q, '
+                                                                     'aws-iot SCHEDULED, tencent '
+                                                                     'RUNNABLE), to rehearse or '
                                                                      'time bulk stops; 0 to '
                                                                      '10000.',
-                                                                     'Also seed N RUNNABLE jobs '
-                                                                     'per provider (aws-batch '
-                                                                     'queue extra-q, aws-iot, '
-                                                                     'tencent), to rehearse or '
+                                                                     'Also seed N queued jobs per '
+                                                                     'provider (aws-batch '
+                                                                     'RUNNABLE in queue extra-q, '
+                                                                     'aws-iot SCHEDULED, tencent '
+                                                                     'RUNNABLE), to rehearse or '
                                                                      'time bulk stops; 0 to '
                                                                      '10000.'),
                                                             'values': {'kind': 'none',
@@ -1729,22 +1741,25 @@ APP: Command = {'help': None,
                                                              'multiple': False,
                                                              'hidden': False,
                                                              'envvar': [],
-                                                             'help': ('Also seed N RUNNABLE jobs '
+                                                             'help': ('Also seed N queued jobs '
                                                                       'per provider (aws-batch '
-                                                                      'queue extra-q, aws-iot, '
-                                                                      'tencent), to rehearse or '
+                                                                      'RUNNABLE in queue extra-q, '
+                                                                      'aws-iot SCHEDULED, tencent '
+                                                                      'RUNNABLE), to rehearse or '
                                                                       'time bulk stops; 0 to '
                                                                       '10000.',
-                                                                      'Also seed N RUNNABLE jobs '
+                                                                      'Also seed N queued jobs '
                                                                       'per provider (aws-batch '
-                                                                      'queue extra-q, aws-iot, '
-                                                                      'tencent), to rehearse or '
+                                                                      'RUNNABLE in queue extra-q, '
+                                                                      'aws-iot SCHEDULED, tencent '
+                                                                      'RUNNABLE), to rehearse or '
                                                                       'time bulk stops; 0 to '
                                                                       '10000.',
-                                                                      'Also seed N RUNNABLE jobs '
+                                                                      'Also seed N queued jobs '
                                                                       'per provider (aws-batch '
-                                                                      'queue extra-q, aws-iot, '
-                                                                      'tencent), to rehearse or '
+                                                                      'RUNNABLE in queue extra-q, '
+                                                                      'aws-iot SCHEDULED, tencent '
+                                                                      'RUNNABLE), to rehearse or '
                                                                       'time bulk stops; 0 to '
                                                                       '10000.'),
                                                              'values': {'kind': 'none',

@@ -37,8 +37,8 @@ ExtraJobsOpt = Annotated[
     typer.Option(
         "--extra-jobs",
         metavar="N",
-        help="Also seed N RUNNABLE jobs per provider (aws-batch queue extra-q, aws-iot, "
-        "tencent), to rehearse or time bulk stops; 0 to 10000.",
+        help="Also seed N queued jobs per provider (aws-batch RUNNABLE in queue extra-q, "
+        "aws-iot SCHEDULED, tencent RUNNABLE), to rehearse or time bulk stops; 0 to 10000.",
     ),
 ]
 PortOpt = Annotated[
