@@ -145,7 +145,7 @@ class Engine(Verifying):
                 )
             return []
         try:
-            states = group.provider.describe(refs=group.refs)
+            states = self._describe(group, group.refs)
         except CredentialsError:
             raise  # credentials the provider refuses end the run before anything is sent
         except Exception as exc:

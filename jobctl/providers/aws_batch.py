@@ -106,20 +106,31 @@ class AwsBatchProvider:
         return Action.send(name, request, note)
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
-        from jobctl.providers._aws import aws_errors, required
+        """DescribeJobs, 100 ids a page; the pages in flight together as the run allows
+        (`ratelimit.paged`), read in their order."""
+        from jobctl.ratelimit import paged
 
-        found: dict[JobRef, JobState] = {}
         by_id = {ref.job_id: ref for ref in refs}
         ids = list(by_id)
-        for start in range(0, len(ids), INFO.describe_batch):
-            with aws_errors():
-                answer = self.client.describe_jobs(jobs=ids[start : start + INFO.describe_batch])
-            # An unreadable answer has no `jobs`: its jobs are unknown, not missing.
-            for raw in required(answer, "jobs", "DescribeJobs"):
+        pages = [
+            ids[start : start + INFO.describe_batch]
+            for start in range(0, len(ids), INFO.describe_batch)
+        ]
+        found: dict[JobRef, JobState] = {}
+        for raws in paged(self._describe_page, pages):
+            for raw in raws:
                 state = _job_state(raw)
                 if state.job_id in by_id:
                     found[by_id[state.job_id]] = state
         return found
+
+    def _describe_page(self, ids: list[str]) -> list[Mapping[str, Any]]:
+        from jobctl.providers._aws import aws_errors, required
+
+        with aws_errors():
+            answer = self.client.describe_jobs(jobs=ids)
+        # An unreadable answer has no `jobs`: its jobs are unknown, not missing.
+        return list(required(answer, "jobs", "DescribeJobs"))
 
     def list_jobs(self, *, selection: Selection) -> Sequence[JobState]:
         """ListJobs takes one queue and one status a call: fan out over both, merge, dedupe.
