@@ -125,3 +125,96 @@ def test_dry_run_of_awss_own_endpoint_shows_bulk_with_no_doubt(monkeypatch) -> N
         "",
     )
     assert provider.send_batch == 50
+
+
+def bulk_endpoint(batch, *, errors=None, untouched=(), started=()):
+    """A stand-in CancelJobs at the proxy, answering as AWS documents it (HTTP 200, per-job
+    `errors`, everything else `successful`): the successful jobs are cancelled in moto, except
+    `untouched` ones (counted successful and left as they were, as AWS does with a job it
+    cannot find) and `started` ones, which start just before the answer."""
+    import json
+
+    from tests.support.faults import Answer
+
+    errors = errors or {}
+
+    def answer(seen):
+        document = json.loads(seen.body)
+        successful = []
+        for job in document["jobs"]:
+            if job in errors:
+                continue
+            successful.append(job)
+            if job in started:
+                batch.set_state(job, "RUNNING")
+            elif job not in untouched:
+                batch.client.cancel_job(jobId=job, reason=document["reason"])
+        body = {
+            "successful": successful,
+            "errors": [
+                {"job": job, "code": code, "message": f"{code} for {job}"}
+                for job, code in errors.items()
+                if job in document["jobs"]
+            ],
+        }
+        headers = {"Content-Type": "application/json", "x-amzn-RequestId": "bulk-1"}
+        return Answer(200, headers, json.dumps(body).encode())
+
+    return answer
+
+
+def test_a_bulk_answers_per_job_errors_are_each_jobs_outcome(cli, batch, proxy) -> None:
+    """Refused, invalid, denied: that job failed with its code and message; throttled or a
+    server error: sent again alone; the others are judged by the look after, as any stop."""
+    names = ["ok", "invalid", "client", "denied", "throttled", "server", "unchanged", "started"]
+    jobs = {name: batch.add_job("RUNNABLE") for name in names}
+    codes = {
+        "invalid": "ValidationException",
+        "client": "ClientException",
+        "denied": "AccessDeniedException",
+        "throttled": "ThrottlingException",
+        "server": "ServerException",
+    }
+    proxy.answers["canceljobs"] = bulk_endpoint(
+        batch,
+        errors={jobs[name]: code for name, code in codes.items()},
+        untouched={jobs["unchanged"]},
+        started={jobs["started"]},
+    )
+    ran = cli(
+        "cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url, "-r", "why",
+        *jobs.values(),
+    )  # fmt: skip
+    assert ran.code == 3, ran.stderr  # some stopped, some failed: partial
+    got = {name: ran.by_job()[job] for name, job in jobs.items()}
+    assert {name: r["outcome"] for name, r in got.items()} == {
+        "ok": "cancelled",
+        "invalid": "failed",
+        "client": "failed",
+        "denied": "failed",
+        "throttled": "cancelled",
+        "server": "cancelled",
+        # CancelJobs said "successful"; the job is as it was: not reported stopped.
+        "unchanged": "stopping",
+        "started": "failed",
+    }
+    for name in ("invalid", "client", "denied"):
+        code = codes[name]
+        assert got[name]["message"] == f"{code}: {code} for {jobs[name]}"
+        assert got[name]["request_id"] == "bulk-1"
+    assert got["unchanged"]["state_after"] == "RUNNABLE"
+    assert "started before CancelJob arrived" in got["started"]["message"]
+    # One bulk request; the throttled and the server-failed job each sent again alone.
+    assert Counter(stop_requests(proxy)) == {("canceljobs", 200): 1, ("canceljob", 200): 2}
+    assert sorted(proxy.stopped()) == sorted([jobs["throttled"], jobs["server"]])
+
+
+def test_once_an_endpoint_answered_in_bulk_the_dry_run_says_so_plainly(cli, batch, proxy) -> None:
+    jobs = [batch.add_job("RUNNABLE") for _ in range(5)]
+    proxy.answers["canceljobs"] = bulk_endpoint(batch)
+    args = ("cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url, "-r", "r")
+    assert cli(*args, *jobs[:2]).code == 0
+    planned = cli(*args, "-n", *jobs[2:]).json()["results"]
+    assert [r["message"] for r in planned] == ["CancelJobs request 1 of 1, 3 jobs"] * 3
+    assert planned[0]["request"] == {"jobs": jobs[2:], "reason": "r"}
+    assert Counter(stop_requests(proxy)) == {("canceljobs", 200): 1}
