@@ -238,7 +238,8 @@ class Provider(Protocol):
     @property
     def send_batch(self) -> int:
         """Most stops one `send` takes; `info.send_batch` until the instance lowers it
-        (to 1, raising BulkUnsupported, when its endpoint has no bulk call)."""
+        (to 1, raising BulkUnsupported, when its endpoint has no bulk call). The engine plans
+        its requests with it (`dispatch.chunks`), for a real run and --dry-run alike."""
         ...
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
