@@ -50,6 +50,15 @@ def moto() -> Iterator[MotoServer]:
         yield server
 
 
+@pytest.fixture
+def no_bulk(moto: MotoServer) -> Iterator[MotoServer]:
+    """The old AWS Batch API for one test: CancelJobs/TerminateJobs/TerminateServiceJobs answer
+    404, as before botocore 1.44 (jobctl's one-call-per-job fallback)."""
+    moto.api.bulk = False
+    yield moto
+    moto.api.bulk = True
+
+
 def reset_moto(server: MotoServer) -> None:
     request = urllib.request.Request(f"{server.url}/moto-api/reset", method="POST")
     with urllib.request.urlopen(request, timeout=10) as answer:
