@@ -1,10 +1,12 @@
 """Bulk or not is decided once per endpoint: one probe, however many workers, groups and
 provider instances share it; the other workers wait for its answer (docs/ARCHITECTURE.md,
-"The engine"). moto has no CancelJobs/TerminateJobs: every count here is at the proxy.
+"The engine"). Every count here is at the proxy; `no_bulk` is the sandbox without
+CancelJobs/TerminateJobs (404, as moto alone and older endpoints answer).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from jobctl.sandbox.aws import ACCOUNT, BatchWorld
@@ -16,7 +18,7 @@ def stop_requests(proxy) -> list[tuple[str, int]]:
     return [(s.operation, s.status) for s in proxy.forwarded if s.operation in stops]
 
 
-def test_200_jobs_at_concurrency_8_probe_the_endpoint_once(cli, batch, proxy) -> None:
+def test_200_jobs_at_concurrency_8_probe_the_endpoint_once(cli, batch, proxy, no_bulk) -> None:
     jobs = [batch.add_job("RUNNABLE") for _ in range(200)]
     # The probe is held a while: every other worker is free and would take a chunk of its own
     # (and probe again) unless it waits for the probe's answer.
@@ -33,7 +35,9 @@ def test_200_jobs_at_concurrency_8_probe_the_endpoint_once(cli, batch, proxy) ->
     assert sorted(proxy.stopped()) == sorted(jobs)
 
 
-def test_groups_in_two_regions_behind_one_endpoint_share_the_probe(cli, batch, proxy) -> None:
+def test_groups_in_two_regions_behind_one_endpoint_share_the_probe(
+    cli, batch, proxy, no_bulk
+) -> None:
     """Two regions, two provider instances, one URL: one probe between them."""
     with BatchWorld(endpoint=batch.client.meta.endpoint_url, region="eu-west-1") as europe:
         here = [batch.add_job("RUNNABLE") for _ in range(60)]
@@ -52,7 +56,9 @@ def test_groups_in_two_regions_behind_one_endpoint_share_the_probe(cli, batch, p
     assert Counter(stop_requests(proxy)) == {("canceljobs", 404): 1, ("canceljob", 200): 120}
 
 
-def test_a_second_run_in_the_same_process_remembers_the_endpoint(cli, batch, proxy) -> None:
+def test_a_second_run_in_the_same_process_remembers_the_endpoint(
+    cli, batch, proxy, no_bulk
+) -> None:
     first = [batch.add_job("RUNNABLE") for _ in range(3)]
     second = [batch.add_job("RUNNABLE") for _ in range(3)]
     assert cli("cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, *first).code == 0
@@ -60,7 +66,7 @@ def test_a_second_run_in_the_same_process_remembers_the_endpoint(cli, batch, pro
     assert Counter(stop_requests(proxy)) == {("canceljobs", 404): 1, ("canceljob", 200): 6}
 
 
-def test_dry_run_shows_the_bulk_requests_a_real_run_sends(cli, batch, proxy) -> None:
+def test_dry_run_shows_the_bulk_requests_a_real_run_sends(cli, batch, proxy, no_bulk) -> None:
     """120 jobs: the dry run shows the three CancelJobs requests (50, 50, 20) the real run
     sends first; of an endpoint not heard from yet, it says what happens if it lacks them."""
     jobs = [batch.add_job("RUNNABLE") for _ in range(120)]
@@ -127,60 +133,59 @@ def test_dry_run_of_awss_own_endpoint_shows_bulk_with_no_doubt(monkeypatch) -> N
     assert provider.send_batch == 50
 
 
-def bulk_endpoint(batch, *, errors=None, untouched=(), started=()):
-    """A stand-in CancelJobs at the proxy, answering as AWS documents it (HTTP 200, per-job
-    `errors`, everything else `successful`): the successful jobs are cancelled in moto, except
-    `untouched` ones (counted successful and left as they were, as AWS does with a job it
-    cannot find) and `started` ones, which start just before the answer."""
-    import json
-
-    from tests.support.faults import Answer
-
-    errors = errors or {}
-
-    def answer(seen):
-        document = json.loads(seen.body)
-        successful = []
-        for job in document["jobs"]:
-            if job in errors:
-                continue
-            successful.append(job)
-            if job in started:
-                batch.set_state(job, "RUNNING")
-            elif job not in untouched:
-                batch.client.cancel_job(jobId=job, reason=document["reason"])
-        body = {
-            "successful": successful,
-            "errors": [
-                {"job": job, "code": code, "message": f"{code} for {job}"}
-                for job, code in errors.items()
-                if job in document["jobs"]
-            ],
-        }
-        headers = {"Content-Type": "application/json", "x-amzn-RequestId": "bulk-1"}
-        return Answer(200, headers, json.dumps(body).encode())
-
-    return answer
+def test_1000_jobs_stopped_in_bulk_and_each_outcome_is_what_describejobs_reads(
+    cli, batch, proxy
+) -> None:
+    """The sandbox has CancelJobs: 1000 queued jobs go in 20 of them, with the lookups before
+    and after, 0.04 requests a job; each job's outcome is what DescribeJobs then says."""
+    jobs = [batch.add_job("RUNNABLE") for _ in range(1000)]
+    ran = cli(
+        "cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url, "--yes",
+        "-r", "drain", *jobs,
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    sent = Counter(proxy.operations())
+    assert sent == {"describejobs": 20, "canceljobs": 20}
+    assert sum(sent.values()) / len(jobs) == 0.04
+    bulk = [s for s in proxy.forwarded if s.operation == "canceljobs"]
+    assert sorted(len(json.loads(s.body)["jobs"]) for s in bulk) == [50] * 20
+    assert sorted(job for s in bulk for job in s.stop_targets()) == sorted(jobs)
+    results = ran.by_job()
+    read = {}
+    for start in range(0, len(jobs), 100):
+        for job in batch.client.describe_jobs(jobs=jobs[start : start + 100])["jobs"]:
+            read[job["jobId"]] = job
+    for job in jobs:
+        assert results[job]["outcome"] == "cancelled"
+        assert results[job]["operation"] == "CancelJob"
+        assert results[job]["state_after"] == read[job]["status"] == "FAILED"
+        assert read[job]["statusReason"] == "drain"
+        assert read[job]["isCancelled"] is True
 
 
 def test_a_bulk_answers_per_job_errors_are_each_jobs_outcome(cli, batch, proxy) -> None:
-    """Refused, invalid, denied: that job failed with its code and message; throttled or a
-    server error: sent again alone; the others are judged by the look after, as any stop."""
-    names = ["ok", "invalid", "client", "denied", "throttled", "server", "unchanged", "started"]
+    """Invalid, refused, denied: that job failed with its code and message; throttled or a
+    server error: sent again alone; the others are judged by the look after, as any stop:
+    a job CancelJobs counts successful but that started, or that is gone, is not stopped."""
+    names = ["ok", "invalid", "client", "denied", "throttled", "server", "started", "gone"]
     jobs = {name: batch.add_job("RUNNABLE") for name in names}
     codes = {
         "invalid": "ValidationException",
         "client": "ClientException",
-        "denied": "AccessDeniedException",
+        "denied": "AccessDenied",
         "throttled": "ThrottlingException",
         "server": "ServerException",
     }
-    proxy.answers["canceljobs"] = bulk_endpoint(
-        batch,
-        errors={jobs[name]: code for name, code in codes.items()},
-        untouched={jobs["unchanged"]},
-        started={jobs["started"]},
-    )
+    for name, code in codes.items():
+        batch.fail_next(jobs[name], code, f"{code} for {name}", operation="CancelJobs")
+
+    def meanwhile(_: object) -> None:
+        # Between jobctl's lookup and its CancelJobs: one job starts, one is no more. AWS
+        # counts both successful (a RUNNING job is left running, an unknown one ignored).
+        batch.set_state(jobs["started"], "RUNNING")
+        del batch.backend._jobs[jobs["gone"]]
+
+    proxy.before["canceljobs"] = meanwhile
     ran = cli(
         "cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url, "-r", "why",
         *jobs.values(),
@@ -194,27 +199,32 @@ def test_a_bulk_answers_per_job_errors_are_each_jobs_outcome(cli, batch, proxy) 
         "denied": "failed",
         "throttled": "cancelled",
         "server": "cancelled",
-        # CancelJobs said "successful"; the job is as it was: not reported stopped.
-        "unchanged": "stopping",
         "started": "failed",
+        # Counted successful, and not there to look at: unverified, never "cancelled".
+        "gone": "stopping",
     }
+    bulk_request = [s for s in proxy.forwarded if s.operation == "canceljobs"]
+    assert len(bulk_request) == 1
     for name in ("invalid", "client", "denied"):
-        code = codes[name]
-        assert got[name]["message"] == f"{code}: {code} for {jobs[name]}"
-        assert got[name]["request_id"] == "bulk-1"
-    assert got["unchanged"]["state_after"] == "RUNNABLE"
+        assert got[name]["message"] == f"{codes[name]}: {codes[name]} for {name}"
+        assert got[name]["request_id"] is not None
     assert "started before CancelJob arrived" in got["started"]["message"]
+    assert got["started"]["state_after"] == "RUNNING"
+    assert got["gone"]["message"] == (
+        "stop accepted; could not verify it: the job was not found on the second lookup"
+    )
     # One bulk request; the throttled and the server-failed job each sent again alone.
-    assert Counter(stop_requests(proxy)) == {("canceljobs", 200): 1, ("canceljob", 200): 2}
-    assert sorted(proxy.stopped()) == sorted([jobs["throttled"], jobs["server"]])
+    assert Counter(proxy.operations()) == {"describejobs": 2, "canceljobs": 1, "canceljob": 2}
+    alone = [s.stop_target() for s in proxy.forwarded if s.operation == "canceljob"]
+    assert sorted(alone) == sorted([jobs["throttled"], jobs["server"]])
 
 
 def test_once_an_endpoint_answered_in_bulk_the_dry_run_says_so_plainly(cli, batch, proxy) -> None:
     jobs = [batch.add_job("RUNNABLE") for _ in range(5)]
-    proxy.answers["canceljobs"] = bulk_endpoint(batch)
     args = ("cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url, "-r", "r")
     assert cli(*args, *jobs[:2]).code == 0
     planned = cli(*args, "-n", *jobs[2:]).json()["results"]
     assert [r["message"] for r in planned] == ["CancelJobs request 1 of 1, 3 jobs"] * 3
     assert planned[0]["request"] == {"jobs": jobs[2:], "reason": "r"}
-    assert Counter(stop_requests(proxy)) == {("canceljobs", 200): 1}
+    # The real run's lookups before and after, the dry run's one; one CancelJobs.
+    assert Counter(proxy.operations()) == {"describejobs": 3, "canceljobs": 1}

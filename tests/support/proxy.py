@@ -115,9 +115,6 @@ class Proxy:
     # Run before forwarding a request of that operation (Seen.operation): a test's way to have
     # the world change between jobctl's lookup and its stop request landing, deterministically.
     before: dict[str, Callable[[Seen], None]] = field(default_factory=dict)
-    # Answered here instead of by the server, by operation: an endpoint that has what the
-    # server lacks (moto has no CancelJobs), answering the request as its test says.
-    answers: dict[str, Callable[[Seen], Answer]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -161,8 +158,7 @@ class Proxy:
                 hook = proxy.before.get(operation)
                 if hook is not None:
                     hook(seen)
-                stand_in = proxy.answers.get(operation)
-                answer = self._forward(body) if stand_in is None else stand_in(seen)
+                answer = self._forward(body)
                 with proxy._lock:
                     proxy.forwarded.append(replace(seen, status=answer.status, answer=answer.body))
                 if fault is Fault.TRUNCATE:
