@@ -1510,7 +1510,30 @@ APP: Command = {'help': None,
                           'interspersed': False,
                           'supported': True,
                           'prefixes': ['-', '--'],
-                          'options': [{'name': 'help',
+                          'options': [{'name': 'extra_jobs',
+                                       'opts': ['--extra-jobs'],
+                                       'secondary': [],
+                                       'takes_value': True,
+                                       'multiple': False,
+                                       'hidden': False,
+                                       'envvar': [],
+                                       'help': ('Also seed N queued jobs per provider (aws-batch '
+                                                'RUNNABLE in queue extra-q, aws-iot SCHEDULED, '
+                                                'tencent RUNNABLE), to rehearse or time bulk '
+                                                'stops; 0 to 10000.',
+                                                'Also seed N queued jobs per provider (aws-batch '
+                                                'RUNNABLE in queue extra-q, aws-iot SCHEDULED, '
+                                                'tencent RUNNABLE), to rehearse or time bulk '
+                                                'stops; 0 to 10000.',
+                                                'Also seed N queued jobs per provider (aws-batch '
+                                                'RUNNABLE in queue extra-q, aws-iot SCHEDULED, '
+                                                'tencent RUNNABLE), to rehearse or time bulk '
+                                                'stops; 0 to 10000.'),
+                                       'values': {'kind': 'none',
+                                                  'choices': [],
+                                                  'case_sensitive': True},
+                                       'callback': False},
+                                      {'name': 'help',
                                        'opts': ['-h', '--help'],
                                        'secondary': [],
                                        'takes_value': False,
@@ -1585,6 +1608,41 @@ APP: Command = {'help': None,
                                                                          'choices': [],
                                                                          'case_sensitive': True},
                                                               'callback': False},
+                                                             {'name': 'extra_jobs',
+                                                              'opts': ['--extra-jobs'],
+                                                              'secondary': [],
+                                                              'takes_value': True,
+                                                              'multiple': False,
+                                                              'hidden': False,
+                                                              'envvar': [],
+                                                              'help': ('Also seed N queued jobs '
+                                                                       'per provider (aws-batch '
+                                                                       'RUNNABLE in queue '
+                                                                       'extra-q, aws-iot '
+                                                                       'SCHEDULED, tencent '
+                                                                       'RUNNABLE), to rehearse or '
+                                                                       'time bulk stops; 0 to '
+                                                                       '10000.',
+                                                                       'Also seed N queued jobs '
+                                                                       'per provider (aws-batch '
+                                                                       'RUNNABLE in queue '
+                                                                       'extra-q, aws-iot '
+                                                                       'SCHEDULED, tencent '
+                                                                       'RUNNABLE), to rehearse or '
+                                                                       'time bulk stops; 0 to '
+                                                                       '10000.',
+                                                                       'Also seed N queued jobs '
+                                                                       'per provider (aws-batch '
+                                                                       'RUNNABLE in queue '
+                                                                       'extra-q, aws-iot '
+                                                                       'SCHEDULED, tencent '
+                                                                       'RUNNABLE), to rehearse or '
+                                                                       'time bulk stops; 0 to '
+                                                                       '10000.'),
+                                                              'values': {'kind': 'none',
+                                                                         'choices': [],
+                                                                         'case_sensitive': True},
+                                                              'callback': False},
                                                              {'name': 'help',
                                                               'opts': ['-h', '--help'],
                                                               'secondary': [],
@@ -1612,7 +1670,39 @@ APP: Command = {'help': None,
                                                'interspersed': False,
                                                'supported': True,
                                                'prefixes': ['-', '--'],
-                                               'options': [{'name': 'help',
+                                               'options': [{'name': 'extra_jobs',
+                                                            'opts': ['--extra-jobs'],
+                                                            'secondary': [],
+                                                            'takes_value': True,
+                                                            'multiple': False,
+                                                            'hidden': False,
+                                                            'envvar': [],
+                                                            'help': ('Also seed N queued jobs per '
+                                                                     'provider (aws-batch '
+                                                                     'RUNNABLE in queue extra-q, '
+                                                                     'aws-iot SCHEDULED, tencent '
+                                                                     'RUNNABLE), to rehearse or '
+                                                                     'time bulk stops; 0 to '
+                                                                     '10000.',
+                                                                     'Also seed N queued jobs per '
+                                                                     'provider (aws-batch '
+                                                                     'RUNNABLE in queue extra-q, '
+                                                                     'aws-iot SCHEDULED, tencent '
+                                                                     'RUNNABLE), to rehearse or '
+                                                                     'time bulk stops; 0 to '
+                                                                     '10000.',
+                                                                     'Also seed N queued jobs per '
+                                                                     'provider (aws-batch '
+                                                                     'RUNNABLE in queue extra-q, '
+                                                                     'aws-iot SCHEDULED, tencent '
+                                                                     'RUNNABLE), to rehearse or '
+                                                                     'time bulk stops; 0 to '
+                                                                     '10000.'),
+                                                            'values': {'kind': 'none',
+                                                                       'choices': [],
+                                                                       'case_sensitive': True},
+                                                            'callback': False},
+                                                           {'name': 'help',
                                                             'opts': ['-h', '--help'],
                                                             'secondary': [],
                                                             'takes_value': False,
@@ -1644,7 +1734,39 @@ APP: Command = {'help': None,
                                                 'interspersed': True,
                                                 'supported': True,
                                                 'prefixes': ['-', '--'],
-                                                'options': [{'name': 'help',
+                                                'options': [{'name': 'extra_jobs',
+                                                             'opts': ['--extra-jobs'],
+                                                             'secondary': [],
+                                                             'takes_value': True,
+                                                             'multiple': False,
+                                                             'hidden': False,
+                                                             'envvar': [],
+                                                             'help': ('Also seed N queued jobs '
+                                                                      'per provider (aws-batch '
+                                                                      'RUNNABLE in queue extra-q, '
+                                                                      'aws-iot SCHEDULED, tencent '
+                                                                      'RUNNABLE), to rehearse or '
+                                                                      'time bulk stops; 0 to '
+                                                                      '10000.',
+                                                                      'Also seed N queued jobs '
+                                                                      'per provider (aws-batch '
+                                                                      'RUNNABLE in queue extra-q, '
+                                                                      'aws-iot SCHEDULED, tencent '
+                                                                      'RUNNABLE), to rehearse or '
+                                                                      'time bulk stops; 0 to '
+                                                                      '10000.',
+                                                                      'Also seed N queued jobs '
+                                                                      'per provider (aws-batch '
+                                                                      'RUNNABLE in queue extra-q, '
+                                                                      'aws-iot SCHEDULED, tencent '
+                                                                      'RUNNABLE), to rehearse or '
+                                                                      'time bulk stops; 0 to '
+                                                                      '10000.'),
+                                                             'values': {'kind': 'none',
+                                                                        'choices': [],
+                                                                        'case_sensitive': True},
+                                                             'callback': False},
+                                                            {'name': 'help',
                                                              'opts': ['-h', '--help'],
                                                              'secondary': [],
                                                              'takes_value': False,
