@@ -158,8 +158,11 @@ def status(
 
 
 def _status_rows(group: Group) -> list[JobStatus]:
+    from jobctl.ratelimit import lookups
+
     try:
-        states = group.provider.describe(refs=group.refs)
+        with lookups(group.concurrency):
+            states = group.provider.describe(refs=group.refs)
         error = None
     except CredentialsError:
         raise  # the provider refuses these credentials: no row can say more than the error

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 
 class LiveView:
-    """Counts jobs as their stop is answered, each once, under its latest outcome; draws nothing
-    unless `enabled` (stderr is a terminal, not --quiet)."""
+    """Counts jobs as their stop is answered, each once, under its latest outcome; counts and
+    draws nothing unless `enabled` (stderr is a terminal, not --quiet)."""
 
     def __init__(self, total: int, *, enabled: bool, label: str) -> None:
         self.total = total
@@ -90,10 +90,17 @@ class LiveView:
         its stop request is answered (or it is decided without one), so a job held back by its
         provider never keeps the others' answers out of the bar. Later news only relabels it.
         """
+        if not self.enabled:
+            return  # no view, nothing to count
         key = (result.provider, result.region, result.job_id, result.target)
+        outcome = str(result.outcome)
         with self._lock:
+            # Counted as it changes, never recounted: a run of N jobs draws N times, not N².
+            before = self._latest.get(key)
+            if before is not None:
+                self.counts[str(before.outcome)] -= 1
             self._latest[key] = result
-            self.counts = Counter(str(r.outcome) for r in self._latest.values())
+            self.counts[outcome] += 1
             self._draw()
 
     def _draw(self) -> None:

@@ -81,6 +81,13 @@ class Verifying:
     ) -> list[tuple[PlannedStop, Result]]:
         raise NotImplementedError
 
+    def _describe(self, group: Group, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
+        """The provider's lookup, its pages in flight together up to the group's concurrency."""
+        from jobctl.ratelimit import lookups
+
+        with lookups(group.concurrency):
+            return group.provider.describe(refs=refs)
+
     def _verify(
         self,
         index: int,
@@ -101,7 +108,7 @@ class Verifying:
             return []
         lookup_error: str | None = None
         try:
-            after = group.provider.describe(refs=[stop.ref for stop, _ in accepted])
+            after = self._describe(group, [stop.ref for stop, _ in accepted])
         except Exception as exc:
             after, lookup_error = {}, describe_error(exc)
         current = [
@@ -173,9 +180,7 @@ class Verifying:
                 break
             pending = [(s, r) for s, r in current if r.outcome is Outcome.STOPPING]
             try:
-                after: Mapping[JobRef, JobState] = group.provider.describe(
-                    refs=[s.ref for s, _ in pending]
-                )
+                after = self._describe(group, [s.ref for s, _ in pending])
                 error = None
             except Exception as exc:
                 after, error = {}, describe_error(exc)

@@ -9,6 +9,7 @@ copy, and `jobctl.testing` the suite a provider runs against itself (docs/provid
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -36,6 +37,83 @@ class BulkUnsupported(Exception):
     Nothing was stopped; the provider has lowered its `send_batch` to 1 and the engine hands
     the same stops back one at a time.
     """
+
+
+class BulkSupport:
+    """Whether one endpoint takes a provider's multi-job stop call, learned once per process.
+
+    Shared by every provider instance that reaches the endpoint (`BulkSupport.of`). Its first
+    multi-job request is the probe: while it is out, every other sender to the endpoint waits
+    for its answer (`claim`) instead of probing too, so an endpoint without the call gets one
+    failed request however many workers, groups and instances share it
+    (docs/ARCHITECTURE.md, "The engine").
+    """
+
+    _known: ClassVar[dict[tuple[str, str], BulkSupport]] = {}
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        # None until learned: True, the endpoint has the call; False, it has not.
+        self._supported: bool | None = None
+        self._probing = False
+        self._changed = threading.Condition()
+
+    @classmethod
+    def of(cls, provider: str, endpoint: str) -> BulkSupport:
+        """The one BulkSupport of `provider`'s `endpoint` (a URL) in this process."""
+        with cls._registry_lock:
+            return cls._known.setdefault((provider, endpoint), cls())
+
+    @classmethod
+    def forget(cls) -> None:
+        """Forget every endpoint (tests that swap the server behind one URL)."""
+        with cls._registry_lock:
+            cls._known.clear()
+
+    @property
+    def known(self) -> bool | None:
+        return self._supported
+
+    def claim(self, halt: threading.Event) -> bool | None:
+        """True or False once known; None: the caller probes now and must `release` after.
+
+        Waits while another sender probes; on `halt`, stops waiting and answers False.
+        """
+        with self._changed:
+            while self._probing and self._supported is None and not halt.is_set():
+                self._changed.wait(0.05)
+            if self._supported is not None:
+                return self._supported
+            if halt.is_set():
+                return False
+            self._probing = True
+            return None
+
+    def settle(self, supported: bool) -> None:
+        """What a multi-job request showed: the endpoint has the call, or has not."""
+        with self._changed:
+            self._supported = supported
+            self._probing = False
+            self._changed.notify_all()
+
+    def release(self) -> None:
+        """A probe is over (answered, or never sent); unless it settled, the next one probes."""
+        with self._changed:
+            self._probing = False
+            self._changed.notify_all()
+
+
+class SendsInBulk(Protocol):
+    """What a provider whose endpoint may take many stops in one call offers besides
+    `Provider` (optional: the engine looks for it; AWS Batch has it)."""
+
+    # What the provider's endpoint is known to take; the dispatcher waits on its probe.
+    bulk: BulkSupport
+
+    def bulk_action(self, *, stops: Sequence[PlannedStop]) -> Action:
+        """The one native request `send` makes for `stops` (more than one, one operation), as
+        --dry-run shows it; its `message` says what is not known about the endpoint yet."""
+        ...
 
 
 class ReasonMode(StrEnum):
@@ -181,7 +259,8 @@ class Provider(Protocol):
     @property
     def send_batch(self) -> int:
         """Most stops one `send` takes; `info.send_batch` until the instance lowers it
-        (to 1, raising BulkUnsupported, when its endpoint has no bulk call)."""
+        (to 1, raising BulkUnsupported, when its endpoint has no bulk call). The engine plans
+        its requests with it (`dispatch.chunks`), for a real run and --dry-run alike."""
         ...
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
