@@ -90,7 +90,11 @@ def test_two_hundred_jobs_through_a_throttling_storm(
     assert lost_jobs(ran, world, jobs) == []
     assert {r["outcome"] for r in ran.json()["results"]} <= OK
     throttled = proxy.injected[Fault.THROTTLE]
-    assert 0.2 < throttled / len(proxy.seen) < 0.4
+    if len(proxy.seen) >= 100:
+        assert 0.2 < throttled / len(proxy.seen) < 0.4
+    else:
+        # Batch's bulk calls: a dozen requests for 200 jobs, too few for the share to hold.
+        assert throttled >= 1
     # Each job's stop reached the server exactly once; each has one answer and one final
     # record in the audit log, which say so.
     assert sorted(proxy.stopped()) == sorted(jobs)
