@@ -18,6 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from jobctl.models import PlannedStop, Result
 from jobctl.providers.base import BulkSupport, BulkUnsupported, Provider
 
+# Told each request's answers, by the worker that got them (`dispatch`'s `answered`).
+Answered = Callable[[list[tuple[PlannedStop, Result]]], None]
+
 
 def chunks(stops: Sequence[PlannedStop], size: int) -> list[list[PlannedStop]]:
     """The requests `stops` go out as: each operation's stops in their order (operations in
@@ -85,8 +88,13 @@ def dispatch(
     halt: threading.Event,
     send: Callable[[list[PlannedStop]], list[Result]],
     skip: Callable[[list[PlannedStop]], list[Result]],
+    answered: Answered | None = None,
 ) -> list[tuple[PlannedStop, Result]]:
-    """Send every stop through `send`, at most `concurrency` at once; `skip` the rest on halt."""
+    """Send every stop through `send`, at most `concurrency` at once; `skip` the rest on halt.
+
+    `answered` gets each chunk's results in the worker that sent it, before that worker takes
+    another chunk: what it sends there holds the worker's place, so `concurrency` bounds it too.
+    """
     support: BulkSupport | None = getattr(provider, "bulk", None)
     work = WorkQueue(stops, provider.send_batch)
     done: list[tuple[PlannedStop, Result]] = []
@@ -114,9 +122,12 @@ def dispatch(
             finally:
                 if probe is not None:
                     probe.release()
+            pairs = list(zip(chunk, results, strict=True))
             with lock:
-                done.extend(zip(chunk, results, strict=True))
+                done.extend(pairs)
             work.done()
+            if answered is not None:
+                answered(pairs)
 
     workers = max(1, min(concurrency, len(stops)))
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from jobctl.dispatch import chunks, dispatch
+from jobctl.dispatch import Answered, chunks, dispatch
 from jobctl.errors import CredentialsError, ProviderError
 from jobctl.hints import result_with_region
 from jobctl.models import (
@@ -29,7 +29,7 @@ from jobctl.providers.base import BulkUnsupported
 from jobctl.ratelimit import RateLimiter, pacing
 from jobctl.sanitize import redact
 from jobctl.summary import Summary, exit_code_for, summarize
-from jobctl.verify import Verifying, describe_error
+from jobctl.verify import CheckPages, Verifying, describe_error
 from jobctl.wait_notice import wait_timeout_notice
 from jobctl.work import Group, Hooks, RunSettings
 
@@ -218,13 +218,11 @@ class Engine(Verifying):
             return
         limiter = RateLimiter(group.rate)
         try:
-            accepted: list[tuple[PlannedStop, Result]] = []
-            for stop, result in self._send(index, group, limiter, stops):
-                if result.outcome is Outcome.STOPPING:
-                    accepted.append((stop, result))
-                else:
+            pages = CheckPages(self, index, group)
+            for stop, result in self._send(index, group, limiter, stops, answered=pages.add):
+                if result.outcome is not Outcome.STOPPING:
                     self._decide(index, stop.ref, result)
-            for stop, result in self._verify(index, group, limiter, accepted):
+            for stop, result in self._verify(index, group, limiter, pages.finish()):
                 self._decide(index, stop.ref, result)
         finally:
             # Whatever ends the group (a failing callback included), every job a request was
@@ -232,9 +230,17 @@ class Engine(Verifying):
             self._report_final(index, stops)
 
     def _send(
-        self, index: int, group: Group, limiter: RateLimiter, stops: Sequence[PlannedStop]
+        self,
+        index: int,
+        group: Group,
+        limiter: RateLimiter,
+        stops: Sequence[PlannedStop],
+        answered: Answered | None = None,
     ) -> list[tuple[PlannedStop, Result]]:
-        """Every stop through the provider: concurrent, chunked, rate-limited, interruptible."""
+        """Every stop through the provider: concurrent, chunked, rate-limited, interruptible.
+
+        `answered` is given each request's answers by the worker that got them, before it
+        takes the next chunk (verification's pages start there, jobctl/verify.py)."""
         return dispatch(
             stops,
             provider=group.provider,
@@ -242,6 +248,7 @@ class Engine(Verifying):
             halt=self.hooks.stop,
             send=lambda chunk: self._send_chunk(index, group, limiter, chunk),
             skip=lambda chunk: [self._unsent(group, stop) for stop in chunk],
+            answered=answered,
         )
 
     def _report_final(self, index: int, stops: list[PlannedStop]) -> None:

@@ -26,6 +26,7 @@ from jobctl.models import (
 from jobctl.sanitize import redact
 
 if TYPE_CHECKING:
+    from jobctl.dispatch import Answered
     from jobctl.providers.base import Provider
     from jobctl.ratelimit import RateLimiter
     from jobctl.work import Group, Hooks, RunSettings
@@ -77,7 +78,12 @@ class Verifying:
     _lock: threading.Lock
 
     def _send(
-        self, index: int, group: Group, limiter: RateLimiter, stops: Sequence[PlannedStop]
+        self,
+        index: int,
+        group: Group,
+        limiter: RateLimiter,
+        stops: Sequence[PlannedStop],
+        answered: Answered | None = None,
     ) -> list[tuple[PlannedStop, Result]]:
         raise NotImplementedError
 
@@ -93,9 +99,10 @@ class Verifying:
         index: int,
         group: Group,
         limiter: RateLimiter,
-        accepted: list[tuple[PlannedStop, Result]],
+        checked: Sequence[tuple[PlannedStop, Result, Action | None]],
     ) -> list[tuple[PlannedStop, Result]]:
-        current = self._follow_up(index, group, limiter, self._check(index, group, accepted))
+        """After the last stop: the follow-ups the checks asked for (`CheckPages`), then --wait."""
+        current = self._follow_up(index, group, limiter, checked)
         if self.settings.wait:
             current = self._wait(index, group, limiter, current)
         return current
@@ -201,6 +208,45 @@ class Verifying:
             (s, replace(r, wait_timed_out=True)) if r.outcome is Outcome.STOPPING else (s, r)
             for s, r in current
         ]
+
+
+class CheckPages:
+    """The check after the stops, a lookup page at a time while other stops are in flight.
+
+    Fed each request's answers by the dispatch worker that got them (`add`): once a lookup
+    page's worth of stops (the provider's `describe_batch`) is accepted, that worker looks them
+    up and judges them before it takes its next chunk, so the page holds a place among the
+    group's `--concurrency` requests. `finish`, after the last stop, checks the rest. Only the
+    check moves: follow-up stops (--force) and --wait still start after the last stop
+    (`Verifying._verify`). A provider whose lookup takes one job a call checks all at the end.
+    """
+
+    def __init__(self, verifying: Verifying, index: int, group: Group) -> None:
+        self._verifying, self._index, self._group = verifying, index, group
+        self._size = group.provider.info.describe_batch
+        self._waiting: list[tuple[PlannedStop, Result]] = []
+        self._checked: list[tuple[PlannedStop, Result, Action | None]] = []
+        self._lock = threading.Lock()
+
+    def add(self, answers: Sequence[tuple[PlannedStop, Result]]) -> None:
+        with self._lock:
+            self._waiting.extend((s, r) for s, r in answers if r.outcome is Outcome.STOPPING)
+            pages = []
+            while self._size > 1 and len(self._waiting) >= self._size:
+                pages.append(self._waiting[: self._size])
+                del self._waiting[: self._size]
+        for page in pages:
+            checked = self._verifying._check(self._index, self._group, page)
+            with self._lock:
+                self._checked.extend(checked)
+
+    def finish(self) -> list[tuple[PlannedStop, Result, Action | None]]:
+        """Every accepted stop checked: the pages already done, and the rest now."""
+        with self._lock:
+            rest, self._waiting = self._waiting, []
+        checked = self._verifying._check(self._index, self._group, rest)
+        with self._lock:
+            return [*self._checked, *checked]
 
 
 def _moved(before: Result, now: Result) -> bool:
