@@ -117,6 +117,7 @@ class AuditLog:
         }
         if result.target is not None:
             entry["target"] = result.target
+        if result.target is not None or result.target_kind is not None:
             entry["target_kind"] = result.target_kind
         self._pending.append((json.dumps(entry, ensure_ascii=True) + "\n").encode())
         if not self._leaving:

@@ -225,13 +225,16 @@ def _for_text(row: Mapping[str, Any], *, target: bool = True) -> Mapping[str, An
     """Text output's message also carries what JSON has fields for.
 
     The sub-target a row is about, in its provider's word ("thing dev-1:"; not for a table,
-    which has a column for it), and for --dry-run the exact native request.
+    which has a column for it), else the job's own kind when it is not its provider's
+    ordinary job ("service-job:"), and for --dry-run the exact native request.
     """
     parts = []
     sub_target = row.get("target") if target else None
     if sub_target:
         kind = row.get("target_kind")
         parts.append(f"{kind} {sub_target}:" if kind else f"{sub_target}:")
+    elif row.get("target_kind") and not row.get("target"):
+        parts.append(f"{row['target_kind']}:")
     if row.get("message"):
         parts.append(str(row["message"]))
     if row.get("outcome") == "planned" and row.get("request"):

@@ -18,6 +18,15 @@ from jobctl.models import (
     Verb,
 )
 from jobctl.providers._arn import job_arns
+from jobctl.providers._batch_service import (
+    SERVICE_JOB,
+    SERVICE_LIMITATIONS,
+    SERVICE_MATRIX,
+    SERVICE_STATES,
+    TERMINATE_SERVICE,
+    judge_service,
+    plan_service,
+)
 from jobctl.providers.base import ProviderInfo, ReasonMode
 from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
 
@@ -30,13 +39,16 @@ INFO = ProviderInfo(
         "SUBMITTED": Q,
         "PENDING": Q,
         "RUNNABLE": Q,
+        # Service jobs only: handed to SageMaker AI, not started (_batch_service.py).
+        "SCHEDULED": Q,
         "STARTING": R,
         "RUNNING": R,
         "SUCCEEDED": F,
         "FAILED": F,
     },
     success_states=frozenset({"SUCCEEDED"}),
-    # UUIDs, array children (uuid:N) and multi-node nodes (uuid#N).
+    # UUIDs, array children (uuid:N) and multi-node nodes (uuid#N). Service jobs' ids are
+    # UUIDs too (AWS's examples: service-job/a4d6c728-8ee8-4c65-8e2a-9a5e8f4b7c3d).
     job_id_pattern=re.compile(
         r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
         r"(?:[:#][0-9]{1,5})?"
@@ -58,13 +70,16 @@ INFO = ProviderInfo(
             "running": "TerminateJob",
             "finished": "already-finished, no call",
         },
+        **SERVICE_MATRIX,
     },
     limitations={
         "reason_code": "no reasonCode field: sent inside reason as 'CODE: reason'",
         "cancel_running": "CancelJob answers 200 and does nothing to a STARTING/RUNNING job",
         "queued_stop": "a cancelled PENDING/RUNNABLE job may stay there until its dependencies "
         "finish or it reaches the head of the queue (outcome: stopping)",
+        **SERVICE_LIMITATIONS,
     },
+    job_kinds={SERVICE_JOB: SERVICE_STATES},
     queues=True,
     describe_batch=100,
     send_batch=50,
@@ -95,7 +110,7 @@ INFO = ProviderInfo(
     region_env=("AWS_REGION", "AWS_DEFAULT_REGION"),
     profile_env=("AWS_PROFILE",),
     endpoint_env=("AWS_ENDPOINT_URL_BATCH", "AWS_ENDPOINT_URL"),
-    references=job_arns("batch", "AWS Batch"),
+    references=job_arns("batch", "AWS Batch", ("job", SERVICE_JOB)),
 )
 
 CANCEL, TERMINATE = "CancelJob", "TerminateJob"
@@ -109,6 +124,9 @@ def native_reason(options: StopOptions) -> str:
 
 def plan(*, job: JobState, options: StopOptions) -> Action:
     """The aws-batch rows of the matrix (docs/ARCHITECTURE.md, "Plan and judge")."""
+    if job.kind == SERVICE_JOB:
+        reason = native_reason(options)
+        return plan_service(job=job, options=options, reason=reason, provider=INFO.name)
     request = {"jobId": job.job_id, "reason": native_reason(options)}
     if job.phase is Phase.FINISHED:
         return Action.noop(f"already {job.native_state}; nothing sent")
@@ -141,6 +159,9 @@ def judge(
     CancelJob answers 200 for a job that started meanwhile and does nothing to it; a job that
     ended FAILED for a reason other than the one jobctl sent ended on its own.
     """
+    if operation == TERMINATE_SERVICE:
+        reason = native_reason(options)
+        return judge_service(before=before, after=after, options=options, reason=reason)
     if after is None:
         return not_seen()
     if after.phase is Phase.FINISHED:
