@@ -65,7 +65,7 @@ def test_the_reason_code_is_folded_in_as_for_container_jobs() -> None:
 
 def test_the_refusal_says_why_and_how() -> None:
     action = plan(job=service_job("RUNNING"), options=StopOptions(verb=Verb.CANCEL, reason="x"))
-    assert "stops its training" in action.message
+    assert "TerminateServiceJob would stop its training" in action.message
     assert "--force" in action.message
     assert "'jobctl terminate -p aws-batch sj-1'" in action.message
 

@@ -69,7 +69,7 @@ def plan_service(*, job: JobState, options: StopOptions, reason: str, provider: 
             f"{job.native_state}: cancel escalated to {TERMINATE_SERVICE} (--force)",
         )
     return Action.refuse(
-        f"service job is {job.native_state}: stopping it stops its training, which cancel "
+        f"job is {job.native_state}: TerminateServiceJob would stop its training, which cancel "
         f"does not do; use --force or 'jobctl terminate -p {provider} {job.job_id}'"
     )
 
