@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-AWSCLI_VENV = BENCH / ".venv-awscli"
+ROOT = BENCH.parent
 
 
 def jobctl() -> list[str]:
@@ -22,12 +22,14 @@ def jobctl() -> list[str]:
 
 
 def aws_cli() -> str:
-    """awscli (v1, PyPI) in its own venv: it pins a botocore of its own, never ours."""
-    aws = AWSCLI_VENV / "bin" / "aws"
-    if not aws.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(AWSCLI_VENV)], check=True)
-        subprocess.run([str(AWSCLI_VENV / "bin" / "pip"), "install", "-q", "awscli"], check=True)
-    return str(aws)
+    """awscli (v1, PyPI) in its own venv: it pins a botocore of its own, never ours.
+
+    The one the tests use (tests/support/awscli.py), built once per checkout.
+    """
+    sys.path.insert(0, str(ROOT))
+    from tests.support.awscli import aws_cli as build
+
+    return str(build())
 
 
 def timed(command: Sequence[str], env: dict[str, str] | None = None) -> float:

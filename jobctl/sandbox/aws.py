@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from jobctl.sandbox.batch_world import WorldExtras
+
 ACCOUNT = "123456789012"
 ACCESS_KEY = "AKIAJOBCTLSANDBOX000"
 SECRET_KEY = "jobctl-sandbox-secret-not-a-real-key"
@@ -28,6 +30,11 @@ class MotoServer:
     host: str
     port: int
     server: Any
+
+    @property
+    def api(self) -> Any:
+        """The BatchApi in front of moto (`api.bulk = False`: the old API, no bulk calls)."""
+        return self.server.api
 
     @property
     def url(self) -> str:
@@ -48,13 +55,16 @@ def sandbox_client(service: str, *, region: str, endpoint: str) -> Any:
 
 
 @contextmanager
-def moto_server(port: int = 0) -> Iterator[MotoServer]:
-    """moto's threaded server on 127.0.0.1 and `port` (0: a free one), Batch without Docker."""
+def moto_server(port: int = 0, *, bulk: bool = True) -> Iterator[MotoServer]:
+    """moto's threaded server on 127.0.0.1 and `port` (0: a free one), Batch without Docker,
+    with the Batch operations moto lacks (`batch_api.py`); `bulk=False`: no CancelJobs,
+    TerminateJobs or TerminateServiceJobs (404, as moto alone answers)."""
     import logging
 
     from moto.core.config import default_user_config
     from moto.moto_api import state_manager
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    from jobctl.sandbox.batch_api import threaded_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     default_user_config["batch"] = {"use_docker": False}
@@ -62,7 +72,7 @@ def moto_server(port: int = 0) -> Iterator[MotoServer]:
     state_manager.set_transition(
         model_name="batch::job", transition={"progression": "manual", "times": 10**9}
     )
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = threaded_server(port=port, bulk=bulk)
     server.start()
     host, port = server.get_host_and_port()
     try:
@@ -83,8 +93,14 @@ _NEXT = {
 _WORLDS: dict[str, BatchWorld] = {}
 
 
-class BatchWorld:
-    """Queues and jobs in one region of moto's Batch backend, with a scheduler thread."""
+def world_of(region: str) -> BatchWorld | None:
+    """The world scheduling `region`, if one is running."""
+    return _WORLDS.get(region)
+
+
+class BatchWorld(WorldExtras):
+    """Queues and jobs in one region of moto's Batch backend, with a scheduler thread;
+    service jobs and injected faults from `WorldExtras` (`sandbox/batch_world.py`)."""
 
     def __init__(
         self, *, endpoint: str, region: str = "us-east-1", stop_delay: float = 0.0
@@ -102,6 +118,10 @@ class BatchWorld:
         self._job_definition: str | None = None
         self._role: str | None = None
         self._endpoint = endpoint
+        # False: the server answers the bulk operations with 404 (jobctl's fallback).
+        self.bulk = True
+        self._faults: dict[str, list[tuple[str, str, str | None]]] = {}
+        self._faults_lock = threading.Lock()
 
     @property
     def backend(self) -> Any:
@@ -117,12 +137,18 @@ class BatchWorld:
         if not getattr(original, "_jobctl_scheduler", False):
 
             def terminate(job: Any, reason: str) -> None:
+                newly = not job.stop
                 original(job, reason)
                 # With no delay the scheduler acts at once, inside the request: the next
-                # DescribeJobs sees FAILED, as it would a moment later on AWS.
+                # DescribeJobs sees FAILED, as it would a moment later on AWS. An array parent
+                # waits for its children.
                 world = _WORLDS.get(job.backend.region_name)
-                if world is not None and world.stop_delay <= 0 and not job.job_stopped:
-                    job._mark_stopped(success=False)
+                if world is None or job.job_stopped:
+                    return
+                if newly:
+                    world._flagged[job.job_id] = time.monotonic()
+                if world.stop_delay <= 0 and not _children_running(job):
+                    _end_by_stop(job)
 
             terminate._jobctl_scheduler = True  # type: ignore[attr-defined]
             setattr(Job, "terminate", terminate)  # noqa: B010 - patching moto's class
@@ -132,6 +158,8 @@ class BatchWorld:
     def stop(self) -> None:
         self._halt.set()
         self._thread.join(timeout=5)
+        if _WORLDS.get(self.region) is self:
+            del _WORLDS[self.region]
 
     def __enter__(self) -> BatchWorld:
         return self.start()
@@ -272,6 +300,8 @@ class BatchWorld:
         self.job(job_id).status = state
 
     def _schedule(self) -> None:
+        from jobctl.sandbox.batch_service import store_of
+
         while not self._halt.wait(0.02):
             now = time.monotonic()
             for job_id, (due, step) in list(self._moving.items()):
@@ -283,9 +313,22 @@ class BatchWorld:
                     if job.status == "SUCCEEDED":
                         job._mark_stopped(success=True)
                     self._moving[job_id] = (now + step, step)
-            for job in list(self.backend._jobs.values()):
-                if not job.stop or job.job_stopped:
-                    continue
-                flagged = self._flagged.setdefault(job.job_id, now)
-                if now - flagged >= self.stop_delay:
-                    job._mark_stopped(success=False)
+            for job_id, flagged in list(self._flagged.items()):
+                job = self.backend._jobs.get(job_id)
+                if job is None or job.job_stopped or not job.stop:
+                    del self._flagged[job_id]  # gone, ended, or unflagged (a test's doing)
+                elif now - flagged >= self.stop_delay and not _children_running(job):
+                    _end_by_stop(job)
+            store_of(self.backend).tick(now, self.stop_delay)
+
+
+def _end_by_stop(job: Any) -> None:
+    """FAILED because a stop request was taken: DescribeJobs' isCancelled / isTerminated say so
+    (`batch_api.py`); a job that fails any other way has them false."""
+    job._jobctl_ended_by_stop = True
+    job._mark_stopped(success=False)
+
+
+def _children_running(job: Any) -> bool:
+    """An array parent is finished only once every child is (AWS's array-job docs)."""
+    return any(not child.job_stopped for child in job._child_jobs or [])
