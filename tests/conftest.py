@@ -43,17 +43,17 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def moto() -> Iterator[MotoServer]:
-    # The old API (no CancelJobs/TerminateJobs) until the tests written for it are sorted out;
-    # `bulk_api` turns the bulk operations on for one test.
-    with moto_server(bulk=False) as server:
+    with moto_server() as server:
         yield server
 
 
 @pytest.fixture
-def bulk_api(moto: MotoServer) -> Iterator[MotoServer]:
-    moto.api.bulk = True
-    yield moto
+def no_bulk(moto: MotoServer) -> Iterator[MotoServer]:
+    """The old AWS Batch API for one test: CancelJobs/TerminateJobs/TerminateServiceJobs answer
+    404, as before botocore 1.44 (jobctl's one-call-per-job fallback)."""
     moto.api.bulk = False
+    yield moto
+    moto.api.bulk = True
 
 
 def reset_moto(server: MotoServer) -> None:

@@ -112,7 +112,9 @@ def held_lock(tmp_path: Path):
 # -- item 2: written as each answer arrives; the final outcome too ---------------------------
 
 
-def test_kill_9_loses_at_most_the_requests_in_flight(batch, proxy, tmp_path, start) -> None:
+def test_kill_9_loses_at_most_the_requests_in_flight(
+    batch, proxy, tmp_path, start, no_bulk
+) -> None:
     jobs = [batch.add_job("RUNNABLE") for _ in range(200)]
     proxy.delays["canceljob"] = 0.05
     ids = tmp_path / "ids"
@@ -141,7 +143,7 @@ def test_kill_9_loses_at_most_the_requests_in_flight(batch, proxy, tmp_path, sta
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_sigterm_and_sighup_act_as_ctrl_c(batch, proxy, tmp_path, start, signum) -> None:
+def test_sigterm_and_sighup_act_as_ctrl_c(batch, proxy, tmp_path, start, signum, no_bulk) -> None:
     jobs = [batch.add_job("RUNNABLE") for _ in range(40)]
     process = start(
         "cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "--yes", "-o", "json",
@@ -257,7 +259,7 @@ def test_a_log_locked_by_another_holder_is_a_warning_and_the_stops_go_on(
 
 
 def test_two_sigints_while_the_log_is_locked_leave_with_130(
-    batch, proxy, held_lock, monkeypatch, start
+    batch, proxy, held_lock, monkeypatch, start, no_bulk
 ) -> None:
     # jobctl would wait for the lock far longer than the guard: only leaving at once passes.
     monkeypatch.setenv("JOBCTL_AUDIT_TIMEOUT", "1h")

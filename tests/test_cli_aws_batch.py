@@ -215,7 +215,7 @@ def test_status_shows_state_and_phase(cli, batch) -> None:
     assert rows[UNKNOWN_JOB]["phase"] == "not-found"
 
 
-def test_many_jobs_use_concurrency_and_all_get_outcomes(cli, batch, proxy) -> None:
+def test_many_jobs_use_concurrency_and_all_get_outcomes(cli, batch, proxy, no_bulk) -> None:
     jobs = [batch.add_job("RUNNABLE") for _ in range(60)]
     # The proxy holds each stop 0.2 s: stops that reach it less than 0.2 s apart were in
     # flight together; one at a time, each would arrive after the answer to the last.

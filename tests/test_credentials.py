@@ -109,7 +109,9 @@ def test_a_wrong_tencent_secret_key_is_exit_4_and_nothing_is_sent(
     assert not tencent.job(job).terminate_requested
 
 
-def test_refused_credentials_on_one_stop_fail_that_job_only(cli, world, proxies, tmp_path) -> None:
+def test_refused_credentials_on_one_stop_fail_that_job_only(
+    cli, world, proxies, tmp_path, no_bulk
+) -> None:
     jobs = [world.add("queued") for _ in range(3)]
     # The lookup goes through; the first single stop request meets the auth fault.
     proxy = behind(

@@ -84,7 +84,7 @@ def test_selection_on_a_terminal_previews_and_asks(batch, proxy, answer, code) -
         assert all(not batch.job(j).stop for j in jobs)
 
 
-def test_first_sigint_stops_sending_and_reports_every_job(batch, proxy, tmp_path) -> None:
+def test_first_sigint_stops_sending_and_reports_every_job(batch, proxy, tmp_path, no_bulk) -> None:
     jobs = [batch.add_job("RUNNABLE") for _ in range(40)]
     process = start(
         "cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "--yes", "-o", "json",
@@ -111,7 +111,7 @@ def test_first_sigint_stops_sending_and_reports_every_job(batch, proxy, tmp_path
 
 
 def test_second_sigint_leaves_at_once_and_the_audit_log_keeps_what_was_sent(
-    batch, proxy, tmp_path
+    batch, proxy, tmp_path, no_bulk
 ) -> None:
     jobs = [batch.add_job("RUNNABLE") for _ in range(4)]
     # Every stop request hangs in flight, far longer than the run may take to leave.

@@ -128,10 +128,12 @@ def test_serve_prints_exports_and_stops_on_ctrl_c() -> None:
 def test_demo_walks_the_main_job_and_exits_0() -> None:
     assert JOBCTL is not None
     done = subprocess.run(
-        [JOBCTL, "sandbox", "demo"], capture_output=True, text=True, timeout=240,
-        env=dict(os.environ), check=False,
+        [JOBCTL, "sandbox", "demo", "--extra-jobs", "25"], capture_output=True, text=True,
+        timeout=240, env=dict(os.environ), check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    # The crowd --extra-jobs seeds is beside the tour's jobs, never in its way.
+    assert "with 25 extra queued jobs per provider" in done.stdout
     assert "Every step did what it should." in done.stdout
     assert "refused" in done.stdout
     assert "FAILED" not in done.stdout.split("Summary")[-1]

@@ -5,7 +5,6 @@ cascades, injected per-job errors, and the no-bulk switch."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import botocore.exceptions
 import pytest
@@ -16,15 +15,8 @@ UNKNOWN_JOB = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture
-def client(batch: BatchWorld, aws_env: MotoServer, bulk_api: MotoServer) -> object:
+def client(batch: BatchWorld, aws_env: MotoServer) -> object:
     return sandbox_client("batch", region="us-east-1", endpoint=aws_env.url)
-
-
-@pytest.fixture
-def no_bulk(aws_env: MotoServer) -> Iterator[MotoServer]:
-    aws_env.api.bulk = False
-    yield aws_env
-    aws_env.api.bulk = True
 
 
 def described(client, *job_ids: str) -> dict[str, dict]:

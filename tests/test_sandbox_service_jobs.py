@@ -14,7 +14,7 @@ STATES = ("SUBMITTED", "PENDING", "RUNNABLE", "SCHEDULED", "STARTING", "RUNNING"
 
 
 @pytest.fixture
-def client(batch: BatchWorld, aws_env: MotoServer, bulk_api: MotoServer) -> object:
+def client(batch: BatchWorld, aws_env: MotoServer) -> object:
     return sandbox_client("batch", region="us-east-1", endpoint=aws_env.url)
 
 

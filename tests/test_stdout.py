@@ -143,7 +143,7 @@ def test_status_and_list_to_a_gone_reader_or_a_full_disk(batch, command) -> None
     assert not any(noise.encode() in done.stderr for noise in NOISE)
 
 
-def test_an_interrupted_run_to_a_full_disk_keeps_exit_130(batch, proxy, tmp_path) -> None:
+def test_an_interrupted_run_to_a_full_disk_keeps_exit_130(batch, proxy, tmp_path, no_bulk) -> None:
     jobs = [batch.add_job("RUNNABLE") for _ in range(40)]
     with open("/dev/full", "wb") as full:
         process = subprocess.Popen(

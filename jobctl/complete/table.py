@@ -1513,7 +1513,30 @@ APP: Command = {'help': None,
                           'interspersed': False,
                           'supported': True,
                           'prefixes': ['-', '--'],
-                          'options': [{'name': 'help',
+                          'options': [{'name': 'extra_jobs',
+                                       'opts': ['--extra-jobs'],
+                                       'secondary': [],
+                                       'takes_value': True,
+                                       'multiple': False,
+                                       'hidden': False,
+                                       'envvar': [],
+                                       'help': ('Also seed N queued jobs per provider (aws-batch '
+                                                'RUNNABLE in queue extra-q, aws-iot SCHEDULED, '
+                                                'tencent RUNNABLE), to rehearse or time bulk '
+                                                'stops; 0 to 10000.',
+                                                'Also seed N queued jobs per provider (aws-batch '
+                                                'RUNNABLE in queue extra-q, aws-iot SCHEDULED, '
+                                                'tencent RUNNABLE), to rehearse or time bulk '
+                                                'stops; 0 to 10000.',
+                                                'Also seed N queued jobs per provider (aws-batch '
+                                                'RUNNABLE in queue extra-q, aws-iot SCHEDULED, '
+                                                'tencent RUNNABLE), to rehearse or time bulk '
+                                                'stops; 0 to 10000.'),
+                                       'values': {'kind': 'none',
+                                                  'choices': [],
+                                                  'case_sensitive': True},
+                                       'callback': False},
+                                      {'name': 'help',
                                        'opts': ['-h', '--help'],
                                        'secondary': [],
                                        'takes_value': False,
@@ -1588,6 +1611,41 @@ APP: Command = {'help': None,
                                                                          'choices': [],
                                                                          'case_sensitive': True},
                                                               'callback': False},
+                                                             {'name': 'extra_jobs',
+                                                              'opts': ['--extra-jobs'],
+                                                              'secondary': [],
+                                                              'takes_value': True,
+                                                              'multiple': False,
+                                                              'hidden': False,
+                                                              'envvar': [],
+                                                              'help': ('Also seed N queued jobs '
+                                                                       'per provider (aws-batch '
+                                                                       'RUNNABLE in queue '
+                                                                       'extra-q, aws-iot '
+                                                                       'SCHEDULED, tencent '
+                                                                       'RUNNABLE), to rehearse or '
+                                                                       'time bulk stops; 0 to '
+                                                                       '10000.',
+                                                                       'Also seed N queued jobs '
+                                                                       'per provider (aws-batch '
+                                                                       'RUNNABLE in queue '
+                                                                       'extra-q, aws-iot '
+                                                                       'SCHEDULED, tencent '
+                                                                       'RUNNABLE), to rehearse or '
+                                                                       'time bulk stops; 0 to '
+                                                                       '10000.',
+                                                                       'Also seed N queued jobs '
+                                                                       'per provider (aws-batch '
+                                                                       'RUNNABLE in queue '
+                                                                       'extra-q, aws-iot '
+                                                                       'SCHEDULED, tencent '
+                                                                       'RUNNABLE), to rehearse or '
+                                                                       'time bulk stops; 0 to '
+                                                                       '10000.'),
+                                                              'values': {'kind': 'none',
+                                                                         'choices': [],
+                                                                         'case_sensitive': True},
+                                                              'callback': False},
                                                              {'name': 'help',
                                                               'opts': ['-h', '--help'],
                                                               'secondary': [],
@@ -1615,7 +1673,39 @@ APP: Command = {'help': None,
                                                'interspersed': False,
                                                'supported': True,
                                                'prefixes': ['-', '--'],
-                                               'options': [{'name': 'help',
+                                               'options': [{'name': 'extra_jobs',
+                                                            'opts': ['--extra-jobs'],
+                                                            'secondary': [],
+                                                            'takes_value': True,
+                                                            'multiple': False,
+                                                            'hidden': False,
+                                                            'envvar': [],
+                                                            'help': ('Also seed N queued jobs per '
+                                                                     'provider (aws-batch '
+                                                                     'RUNNABLE in queue extra-q, '
+                                                                     'aws-iot SCHEDULED, tencent '
+                                                                     'RUNNABLE), to rehearse or '
+                                                                     'time bulk stops; 0 to '
+                                                                     '10000.',
+                                                                     'Also seed N queued jobs per '
+                                                                     'provider (aws-batch '
+                                                                     'RUNNABLE in queue extra-q, '
+                                                                     'aws-iot SCHEDULED, tencent '
+                                                                     'RUNNABLE), to rehearse or '
+                                                                     'time bulk stops; 0 to '
+                                                                     '10000.',
+                                                                     'Also seed N queued jobs per '
+                                                                     'provider (aws-batch '
+                                                                     'RUNNABLE in queue extra-q, '
+                                                                     'aws-iot SCHEDULED, tencent '
+                                                                     'RUNNABLE), to rehearse or '
+                                                                     'time bulk stops; 0 to '
+                                                                     '10000.'),
+                                                            'values': {'kind': 'none',
+                                                                       'choices': [],
+                                                                       'case_sensitive': True},
+                                                            'callback': False},
+                                                           {'name': 'help',
                                                             'opts': ['-h', '--help'],
                                                             'secondary': [],
                                                             'takes_value': False,
@@ -1647,7 +1737,39 @@ APP: Command = {'help': None,
                                                 'interspersed': True,
                                                 'supported': True,
                                                 'prefixes': ['-', '--'],
-                                                'options': [{'name': 'help',
+                                                'options': [{'name': 'extra_jobs',
+                                                             'opts': ['--extra-jobs'],
+                                                             'secondary': [],
+                                                             'takes_value': True,
+                                                             'multiple': False,
+                                                             'hidden': False,
+                                                             'envvar': [],
+                                                             'help': ('Also seed N queued jobs '
+                                                                      'per provider (aws-batch '
+                                                                      'RUNNABLE in queue extra-q, '
+                                                                      'aws-iot SCHEDULED, tencent '
+                                                                      'RUNNABLE), to rehearse or '
+                                                                      'time bulk stops; 0 to '
+                                                                      '10000.',
+                                                                      'Also seed N queued jobs '
+                                                                      'per provider (aws-batch '
+                                                                      'RUNNABLE in queue extra-q, '
+                                                                      'aws-iot SCHEDULED, tencent '
+                                                                      'RUNNABLE), to rehearse or '
+                                                                      'time bulk stops; 0 to '
+                                                                      '10000.',
+                                                                      'Also seed N queued jobs '
+                                                                      'per provider (aws-batch '
+                                                                      'RUNNABLE in queue extra-q, '
+                                                                      'aws-iot SCHEDULED, tencent '
+                                                                      'RUNNABLE), to rehearse or '
+                                                                      'time bulk stops; 0 to '
+                                                                      '10000.'),
+                                                             'values': {'kind': 'none',
+                                                                        'choices': [],
+                                                                        'case_sensitive': True},
+                                                             'callback': False},
+                                                            {'name': 'help',
                                                              'opts': ['-h', '--help'],
                                                              'secondary': [],
                                                              'takes_value': False,

@@ -148,13 +148,18 @@ def jobctl(args: list[str], env: dict[str, str]) -> Ran:
     return Ran(done.returncode, done.stdout, done.stderr)
 
 
-def run_demo(console: Console | None = None) -> int:
+def run_demo(console: Console | None = None, *, extra_jobs: int = 0) -> int:
     console = console or Console(highlight=False, soft_wrap=True)
     console.print(Text("jobctl sandbox demo", style="bold"))
     console.print(
         "Starting moto's server (AWS Batch, IoT) and the Tencent Batch emulator on 127.0.0.1…"
     )
-    with Sandbox() as sandbox:
+    with Sandbox(extra_jobs=extra_jobs) as sandbox:
+        if extra_jobs:
+            console.print(
+                f"…with {extra_jobs} extra queued jobs per provider (--extra-jobs), "
+                "aws-batch's in queue extra-q."
+            )
         width = str(max(console.width, 120))
         env = {**os.environ, **sandbox.env, "JOBCTL_OUTPUT": "table", "COLUMNS": width}
         env.pop("NO_COLOR", None)

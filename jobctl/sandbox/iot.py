@@ -128,7 +128,14 @@ class IotWorld:
         job_id = job_id or f"job-{uuid.uuid4().hex[:12]}"
         wanted = dict(executions) if executions is not None else {"thing-1": "QUEUED"}
         targets = [self.thing(name) for name in wanted] or [self.thing("thing-1")]
-        self.client.create_job(jobId=job_id, targets=targets, document="{}")
+        # moto's backend directly, as CreateJob's handler calls it: no request per job, so a
+        # sandbox seeds thousands at once (`--extra-jobs`).
+        self.backend.create_job(
+            job_id=job_id, targets=targets, document="{}", document_source=None,
+            description=None, presigned_url_config=None, target_selection=None,
+            job_executions_rollout_config=None, document_parameters=None, abort_config=None,
+            job_execution_retry_config=None, scheduling_config=None, timeout_config=None,
+        )  # fmt: skip
         job = self.job(job_id)
         job.status = state
         job.created_at = job.created_at - dt.timedelta(seconds=age)

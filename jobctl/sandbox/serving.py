@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from jobctl.sandbox.world import Sandbox
 
 
-def serving(*, env_file: str | None, port: int) -> int:
+def serving(*, env_file: str | None, port: int, extra_jobs: int = 0) -> int:
     from jobctl.sandbox.world import Sandbox
 
     if port and not 0 < port < 65535:
@@ -36,7 +36,7 @@ def serving(*, env_file: str | None, port: int) -> int:
     # script reads them, then stops the sandbox at once) must not find it ignored.
     _stop_on_signals()
     try:
-        with Sandbox(port=port) as sandbox:
+        with Sandbox(port=port, extra_jobs=extra_jobs) as sandbox:
             sys.stdout.write(sandbox.exports() + "\n")
             sys.stdout.flush()
             if path is not None:
@@ -100,6 +100,8 @@ def _write_env(path: Path, text: str) -> None:
 
 
 def describe(sandbox: Sandbox, env_file: Path | None) -> str:
+    from jobctl.sandbox.world import EXTRA_QUEUE, SERVICE_QUEUE
+
     seeded = sandbox.seeded
     moto_url, tencent_url = (
         sandbox.env["AWS_ENDPOINT_URL"],
@@ -108,6 +110,7 @@ def describe(sandbox: Sandbox, env_file: Path | None) -> str:
     batch = "  ".join(f"{what} {job}" for what, job in seeded.batch.items() if what != "array")
     iot = "  ".join(f"{what} {job}" for what, job in seeded.iot.items())
     tencent = "  ".join(f"{what} {job}" for what, job in seeded.tencent.items())
+    service = "  ".join(f"{what} {job}" for what, job in seeded.batch_service.items())
     source = (
         f". {env_file if env_file.is_absolute() else './' + str(env_file)}"
         if env_file is not None
@@ -120,10 +123,23 @@ def describe(sandbox: Sandbox, env_file: Path | None) -> str:
         f"  aws-batch  {batch}",
         f"  aws-iot    {iot}",
         f"  tencent    {tencent}",
+        f"service jobs (SageMaker Training) in aws-batch queue {SERVICE_QUEUE}:",
+        f"  aws-batch  {service}",
+    ]
+    if seeded.extra:
+        count = len(seeded.extra["aws-batch"])
+        lines.append(
+            f"extra: {count} queued jobs per provider (--extra-jobs): aws-batch RUNNABLE in "
+            f"queue {EXTRA_QUEUE}, aws-iot SCHEDULED extra-0 to extra-{count - 1}, "
+            f"tencent RUNNABLE named extra-0 to extra-{count - 1}"
+        )
+    lines += [
         f"try next, in a shell where you ran '{source}':",
         "  jobctl list -p aws-batch --queue demo-q",
         f"  jobctl cancel -p aws-batch {running}        # refused: it is RUNNING",
         f"  jobctl terminate -p aws-batch {running} --wait",
+        f"  aws batch describe-service-job --job-id {seeded.batch_service['running']}"
+        "   # any AWS client, bulk and service-job calls included",
     ]
     if env_file is None and not sys.stdout.isatty():
         lines.append(

@@ -19,6 +19,12 @@ TENCENT_REGION = "ap-guangzhou"
 TENCENT_SECRET_ID = "AKIDjobctlsandbox0000000000000000000"
 TENCENT_SECRET_KEY = "jobctl-sandbox-tencent-secret-not-real"
 HOUR = 3600.0
+# `--extra-jobs`: how many RUNNABLE jobs per provider a sandbox seeds at most on top of its own.
+MAX_EXTRA_JOBS = 10_000
+SERVICE_QUEUE = "training-q"
+EXTRA_QUEUE = "extra-q"
+SERVICE_STATES = ("SUBMITTED", "PENDING", "RUNNABLE", "SCHEDULED", "STARTING", "RUNNING",
+                  "SUCCEEDED", "FAILED")  # fmt: skip
 
 
 @dataclass
@@ -27,6 +33,10 @@ class Seeded:
 
     batch: dict[str, str] = field(default_factory=dict)
     batch_stale: list[str] = field(default_factory=list)
+    # Service jobs (SageMaker Training) in queue SERVICE_QUEUE, one per state, by state.
+    batch_service: dict[str, str] = field(default_factory=dict)
+    # `--extra-jobs N`: N RUNNABLE jobs per provider, by provider.
+    extra: dict[str, list[str]] = field(default_factory=dict)
     iot: dict[str, str] = field(default_factory=dict)
     tencent: dict[str, str] = field(default_factory=dict)
 
@@ -38,7 +48,12 @@ class Sandbox:
         batch_stop_delay: float = 2.0,
         tencent_terminate_delay: float = 2.0,
         port: int = 0,
+        extra_jobs: int = 0,
     ) -> None:
+        if not 0 <= extra_jobs <= MAX_EXTRA_JOBS:
+            msg = f"extra_jobs must be 0 to {MAX_EXTRA_JOBS}, not {extra_jobs}"
+            raise ValueError(msg)
+        self.extra_jobs = extra_jobs
         self._stack = ExitStack()
         # moto on `port`, the Tencent emulator on the next one; 0: free ports, picked each run.
         self.port = port
@@ -49,6 +64,7 @@ class Sandbox:
         self.batch: Any = None
         self.iot: Any = None
         self.tencent: Any = None
+        self.moto: Any = None
         self.state_dir: Path | None = None
 
     def __enter__(self) -> Sandbox:
@@ -69,6 +85,7 @@ class Sandbox:
         from jobctl.sandbox.tencent_state import RealClock
 
         moto = self._stack.enter_context(moto_server(self.port))
+        self.moto = moto
         self.batch = self._stack.enter_context(
             BatchWorld(endpoint=moto.url, region=BATCH_REGION, stop_delay=self.batch_stop_delay)
         )
@@ -154,6 +171,31 @@ class Sandbox:
         seeded.tencent["batch-2"] = tencent.add_job(
             "train-b", "RUNNABLE", pinned=True, region=TENCENT_REGION
         )
+        for state in SERVICE_STATES:
+            seeded.batch_service[state.lower()] = batch.add_service_job(
+                state, name=f"train-{state.lower()}", queue=SERVICE_QUEUE, age=HOUR
+            )
+        self._seed_extra()
+
+    def _seed_extra(self) -> None:
+        """`--extra-jobs N`: N RUNNABLE jobs per provider, through each backend directly (no
+        request per job), that stay queued until stopped: a crowd to rehearse bulk work on."""
+        count, extra = self.extra_jobs, self.seeded.extra
+        if not count:
+            return
+        extra["aws-batch"] = [
+            self.batch.add_job("RUNNABLE", name=f"extra-{n}", queue=EXTRA_QUEUE)
+            for n in range(count)
+        ]
+        # IoT's queued phase: a SCHEDULED job whose execution is QUEUED on its device.
+        extra["aws-iot"] = [
+            self.iot.add_job("SCHEDULED", job_id=f"extra-{n}", executions={"device": "QUEUED"})
+            for n in range(count)
+        ]
+        extra["tencent"] = [
+            self.tencent.add_job(f"extra-{n}", "RUNNABLE", pinned=True, region=TENCENT_REGION)
+            for n in range(count)
+        ]
 
     def exports(self) -> str:
         return "\n".join(f"export {key}={value}" for key, value in self.env.items())

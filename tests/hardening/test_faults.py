@@ -244,7 +244,7 @@ def test_an_unreadable_lookup_is_a_failure_not_an_unknown_job(cli, world, faulty
     assert lost_jobs(ran, world, [job]) == []
 
 
-def test_the_server_dies_half_way(cli, world, faulty, audit_log) -> None:
+def test_the_server_dies_half_way(cli, world, faulty, audit_log, no_bulk) -> None:
     """After 15 stops reached it, the server hangs up on everything. Each job is reported as
     it is: the stopped ones ok (unverified), the others failed with the transport's error;
     exit 3; the audit log's ok lines are exactly the stops the server took."""

@@ -54,8 +54,15 @@ def add_batch_model(aws: Path, home: Path) -> None:
     model.write_bytes(gzip.decompress(packed.read_bytes()))
     env = {**os.environ, "HOME": str(home)}
     subprocess.run(
-        [str(aws), "configure", "add-model", "--service-name", "batch"]
-        + ["--service-model", f"file://{model}"],
+        [
+            str(aws),
+            "configure",
+            "add-model",
+            "--service-name",
+            "batch",
+            "--service-model",
+            f"file://{model}",
+        ],
         env=env,
         check=True,
         capture_output=True,

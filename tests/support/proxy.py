@@ -59,9 +59,18 @@ class Seen:
             return False
         return not (self.dialect == "tencent" and b'"Error"' in self.answer)
 
+    def stop_targets(self) -> list[str]:
+        """The jobs this stop request stopped: the one a single-job request names, or those a
+        bulk answer (CancelJobs, TerminateJobs, TerminateServiceJobs) lists as successful."""
+        if self.operation in ("canceljobs", "terminatejobs", "terminateservicejobs"):
+            return [str(job) for job in json.loads(self.answer).get("successful", [])]
+        target = self.stop_target()
+        return [] if target is None else [target]
+
     def stop_target(self) -> str | None:
         """The job a single-job stop request names (IoT execution stops: 'JOB@THING')."""
-        if self.operation in ("canceljob", "terminatejob") and self.dialect != "aws-iot":
+        single = ("canceljob", "terminatejob", "terminateservicejob")
+        if self.operation in single and self.dialect != "aws-iot":
             document = json.loads(self.body)
             return str(document.get("jobId") or document.get("JobId"))
         parts = self.path.split("?", 1)[0].strip("/").split("/")
@@ -87,8 +96,9 @@ def operation_of(method: str, path: str, action: str, dialect: str) -> str:
 
 LOOKUPS = frozenset({"describejobs", "describejob", "describejobexecution"})
 STOPS = frozenset(
-    {"canceljob", "canceljobs", "terminatejob", "terminatejobs", "canceljobexecution"}
-)
+    {"canceljob", "canceljobs", "terminatejob", "terminatejobs", "canceljobexecution",
+     "terminateservicejob", "terminateservicejobs"}
+)  # fmt: skip
 
 
 @dataclass
@@ -241,12 +251,11 @@ class Proxy:
     def stopped(self) -> list[str]:
         """Jobs whose stop request reached the server and was taken, one entry per request.
 
-        Single-job requests only: moto has no CancelJobs/TerminateJobs (jobctl falls back to
-        one request per job), so a bulk request never stops a job behind this proxy.
+        A bulk request counts once for each job its answer lists as successful.
         """
         with self._lock:
             forwarded = list(self.forwarded)
-        return [t for s in forwarded if s.accepted() and (t := s.stop_target()) is not None]
+        return [t for s in forwarded if s.accepted() for t in s.stop_targets()]
 
     def clear(self) -> None:
         with self._lock:
