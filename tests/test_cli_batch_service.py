@@ -270,7 +270,7 @@ def test_list_includes_service_jobs_on_sagemaker_training_queues(cli, batch) -> 
     assert set(listed("--older-than", "1h")) == {scheduled}
 
 
-def test_stop_by_filter_terminates_service_jobs_in_bulk(cli, bulk_api, batch, proxy) -> None:
+def test_stop_by_filter_terminates_service_jobs_in_bulk(cli, batch, proxy) -> None:
     jobs = [batch.add_service_job("RUNNABLE", queue="sm-q") for _ in range(3)]
     running = batch.add_service_job("RUNNING", queue="sm-q")
     ran = cli(
@@ -287,7 +287,7 @@ def test_stop_by_filter_terminates_service_jobs_in_bulk(cli, bulk_api, batch, pr
     assert batch.service_job(running).status == "RUNNING"
 
 
-def test_terminate_service_jobs_carries_at_most_50_ids(cli, bulk_api, batch, proxy) -> None:
+def test_terminate_service_jobs_carries_at_most_50_ids(cli, batch, proxy) -> None:
     jobs = [batch.add_service_job("RUNNABLE") for _ in range(60)]
     ran = cli("terminate", *BASE, "--endpoint-url", proxy.url, "--yes", *jobs)
     assert ran.code == 0, ran.stderr
@@ -298,8 +298,10 @@ def test_terminate_service_jobs_carries_at_most_50_ids(cli, bulk_api, batch, pro
     assert sent(proxy, TSJ) == []
 
 
-def test_without_the_bulk_call_each_service_job_gets_its_own_request(cli, batch, proxy) -> None:
-    # The test server's default: TerminateServiceJobs answers 404, as an older endpoint would.
+def test_without_the_bulk_call_each_service_job_gets_its_own_request(
+    cli, no_bulk, batch, proxy
+) -> None:
+    # TerminateServiceJobs answers 404, as an endpoint before botocore 1.44 would.
     jobs = [batch.add_service_job("RUNNABLE") for _ in range(3)]
     ran = cli("terminate", *BASE, "--endpoint-url", proxy.url, *jobs)
     assert ran.code == 0, ran.stderr
@@ -307,7 +309,7 @@ def test_without_the_bulk_call_each_service_job_gets_its_own_request(cli, batch,
     assert sorted(body["jobId"] for body in sent(proxy, TSJ)) == sorted(jobs)
 
 
-def test_a_per_job_error_in_the_bulk_answer_is_that_job_failure(cli, bulk_api, batch) -> None:
+def test_a_per_job_error_in_the_bulk_answer_is_that_job_failure(cli, batch) -> None:
     jobs = [batch.add_service_job("RUNNABLE") for _ in range(3)]
     batch.fail_next(jobs[1], "AccessDenied", operation="TerminateServiceJobs")
     ran = cli("terminate", *BASE, *jobs)
