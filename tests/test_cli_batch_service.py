@@ -327,3 +327,18 @@ def test_tab_offers_service_job_ids_and_the_scheduled_status(cli, batch) -> None
     assert sorted(tab("terminate -p aws-batch ")) == sorted([queued, running])
     assert tab(f"cancel -p aws-batch {queued[:6]}") == [queued]
     assert "SCHEDULED" in tab("cancel -p aws-batch --status S")
+
+
+def test_a_container_job_gone_after_its_stop_is_not_asked_for_as_a_service_job(
+    cli, batch, proxy
+) -> None:
+    job = batch.add_job("RUNNABLE")
+
+    def gone(_: Any) -> None:
+        del batch.backend._jobs[job]
+
+    proxy.before["terminatejob"] = gone
+    ran = cli("terminate", *BASE, "--endpoint-url", proxy.url, job)
+    assert ran.by_job()[job]["outcome"] == "stopping"  # accepted, not seen after: unverified
+    assert ran.by_job()[job]["target_kind"] is None
+    assert "describeservicejob" not in proxy.operations()

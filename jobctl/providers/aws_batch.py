@@ -87,8 +87,10 @@ class AwsBatchProvider:
         self.client, self.region = make_client("batch", config)
         # Lowered to 1 once the endpoint turns out to have no CancelJobs/TerminateJobs.
         self.send_batch = INFO.send_batch
-        # Ids known to be service jobs: looked up with DescribeServiceJob straight away.
+        # Ids known to be service jobs (looked up with DescribeServiceJob straight away) and
+        # container jobs (never asked for as service jobs, even once they are gone).
         self._service_ids: set[str] = set()
+        self._container_ids: set[str] = set()
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
         """DescribeJobs, batched; then DescribeServiceJob for each id it did not know."""
@@ -96,7 +98,12 @@ class AwsBatchProvider:
 
         by_id = {ref.job_id: ref for ref in refs}
         found = self._describe_jobs([i for i in by_id if i not in self._service_ids], by_id)
-        unknown = [i for i in by_id if by_id[i] not in found and could_be_service_job(i)]
+        self._container_ids.update(state.job_id for state in found.values())
+        unknown = [
+            i
+            for i in by_id
+            if by_id[i] not in found and i not in self._container_ids and could_be_service_job(i)
+        ]
         for job_id, state in describe_service_jobs(self.client, unknown).items():
             self._service_ids.add(job_id)
             found[by_id[job_id]] = state
