@@ -4,7 +4,7 @@ their matrix rows, and plan/judge for them (no I/O).
 A service job has an API of its own: DescribeServiceJob, ListServiceJobs, TerminateServiceJob
 and its bulk form TerminateServiceJobs (at most 50 ids, HTTP 200 with a per-job `errors[]`).
 There is no CancelServiceJob, so `cancel` of a queued service job sends TerminateServiceJob,
-which AWS documents as stopping the job in whatever state it is; `cancel` of a started one is
+the one stop call a service job has (it takes a started job too); `cancel` of a started one is
 refused without --force, as for a container job, because terminating it stops the training.
 `_batch_rules.plan` and `judge` hand service jobs here (docs/ARCHITECTURE.md, "Plan and
 judge"); this module imports nothing of Batch's, so it takes the reason and the provider's
