@@ -260,6 +260,7 @@ def test_list_includes_service_jobs_on_sagemaker_training_queues(cli, batch) -> 
     assert every[scheduled]["extra"] == {"kind": "service-job", "queue": "sm-q"}
     assert "kind" not in every[container]["extra"]
     assert set(listed("--queue", "sm-q")) == {runnable, scheduled}
+    assert set(listed("--queue", batch.service_queue("sm-q"))) == {runnable, scheduled}  # ARN
     assert set(listed("--status", "SCHEDULED")) == {scheduled}
     assert set(listed("--status", "scheduled", "--status", "RUNNABLE")) == {
         container,
@@ -342,3 +343,18 @@ def test_a_container_job_gone_after_its_stop_is_not_asked_for_as_a_service_job(
     assert ran.by_job()[job]["outcome"] == "stopping"  # accepted, not seen after: unverified
     assert ran.by_job()[job]["target_kind"] is None
     assert "describeservicejob" not in proxy.operations()
+
+
+def test_the_python_api_says_service_job_too(batch) -> None:
+    from jobctl import api
+
+    job = batch.add_service_job("RUNNING", name="train-a")
+    (row,) = api.status([job], provider="aws-batch")
+    assert (row.state, row.phase, row.extra["kind"]) == ("RUNNING", "running", "service-job")
+    report = api.stop([job], verb="terminate", provider="aws-batch")
+    (result,) = report.results
+    assert (result.operation, result.target_kind, str(result.outcome)) == (
+        "TerminateServiceJob",
+        "service-job",
+        "terminated",
+    )
