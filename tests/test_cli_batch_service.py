@@ -358,3 +358,17 @@ def test_the_python_api_says_service_job_too(batch) -> None:
         "service-job",
         "terminated",
     )
+
+
+def test_a_selections_preview_says_which_jobs_are_service_jobs() -> None:
+    from jobctl.models import JobState, Phase
+    from jobctl.safety import job_rows
+
+    jobs = [
+        JobState("c-1", "RUNNABLE", Phase.QUEUED, name="etl", created_at=0.0),
+        JobState("s-1", "RUNNING", Phase.RUNNING, name="train", created_at=0.0, kind="service-job"),
+    ]
+    assert job_rows(jobs, now=120.0) == [
+        ["c-1", "RUNNABLE", "etl", "2m old"],
+        ["s-1", "RUNNING service-job", "train", "2m old"],
+    ]
