@@ -54,7 +54,7 @@ from jobctl.errors import (
 )
 from jobctl.flags import Connection, StopArgs
 from jobctl.lookup import JobStatus
-from jobctl.models import Outcome, Phase, Result, Verb
+from jobctl.models import Children, Outcome, Phase, Result, Verb
 from jobctl.selection import FilterArgs as Filters
 from jobctl.settings import DEFAULT_TIMEOUT
 from jobctl.stopping import Report
@@ -66,6 +66,7 @@ API_VERSION = 1
 
 __all__ = [
     "API_VERSION",
+    "Children",
     "ConfigError",
     "Confirm",
     "CredentialsError",

@@ -119,6 +119,9 @@ class AuditLog:
             entry["target"] = result.target
         if result.target is not None or result.target_kind is not None:
             entry["target_kind"] = result.target_kind
+        if result.children is not None:
+            # An array parent's record says where its children stood (its final one: at the end).
+            entry["children"] = result.children.as_dict()
         self._pending.append((json.dumps(entry, ensure_ascii=True) + "\n").encode())
         if not self._leaving:
             self._flush(wait=not self._blocked)

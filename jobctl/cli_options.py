@@ -59,7 +59,10 @@ Jobs = Annotated[
     list[str] | None,
     typer.Argument(
         metavar="JOB",
-        help="Job references: ID, PROVIDER:ID, an ARN, or '-' to read them from standard input.",
+        help=(
+            "Job references: ID, PROVIDER:ID, an ARN, ID:0-99 (Batch array children), or '-' "
+            "to read them from standard input."
+        ),
         show_default=False,
         autocompletion=hooks.jobs,
     ),

@@ -20,7 +20,7 @@ from jobctl.durations import format_duration
 from jobctl.engine import Summary
 from jobctl.errors import ExitCode
 from jobctl.flags import Connection, StatusArgs, StopArgs
-from jobctl.lookup import UNFINISHED, JobStatus, summary
+from jobctl.lookup import JobStatus, summary
 from jobctl.models import Result, Verb
 from jobctl.render import (
     LIST_COLUMNS,
@@ -102,7 +102,7 @@ def status(jobs: Sequence[str], conn: Connection, io: Io, look: StatusArgs | Non
     )
     counted = summary(found, ignore_not_found=look.ignore_not_found, waited=look.wait)
     if counted.exit_code == ExitCode.WAIT_TIMEOUT and not conn.quiet:
-        left = [job for job in found if job.phase in UNFINISHED]
+        left = [job for job in found if job.unfinished]
         ids = " ".join(job.job_id for job in left[:10])
         more = f" and {len(left) - 10} more" if len(left) > 10 else ""
         io.notice(

@@ -1,8 +1,11 @@
 """Handing stop requests to worker threads: chunks of one operation, sized by the provider.
 
-Chunks are formed as workers become free, not up front, so a provider that learns its
-endpoint has no bulk API (BulkUnsupported) gets the same stops back one at a time, still
-concurrent, still rate-limited, and still stoppable by Ctrl-C between requests.
+`chunks` is the one place a run's requests are planned: the real run sends these, and
+--dry-run shows these (docs/ARCHITECTURE.md, "The engine"). A provider that learns its
+endpoint has no bulk API (BulkUnsupported) gets the chunk back and the stops left are planned
+again one a request, still concurrent, still rate-limited, and still stoppable by Ctrl-C
+between requests. Where the provider shares what its endpoint takes (`BulkSupport`), the
+first multi-job request is a probe the other workers wait for, so it is made once.
 """
 
 from __future__ import annotations
@@ -13,31 +16,42 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from jobctl.models import PlannedStop, Result
-from jobctl.providers.base import BulkUnsupported, Provider
+from jobctl.providers.base import BulkSupport, BulkUnsupported, Provider
+
+
+def chunks(stops: Sequence[PlannedStop], size: int) -> list[list[PlannedStop]]:
+    """The requests `stops` go out as: each operation's stops in their order (operations in
+    order of first appearance), `size` a request, the last one of each operation shorter."""
+    size = max(size, 1)
+    by_operation: dict[str | None, list[PlannedStop]] = {}
+    for stop in stops:
+        by_operation.setdefault(stop.action.operation, []).append(stop)
+    return [
+        same[start : start + size]
+        for same in by_operation.values()
+        for start in range(0, len(same), size)
+    ]
 
 
 class WorkQueue:
-    """Stops not yet sent, by operation; knows how many chunks are out with workers.
+    """Chunks not yet sent; knows how many are out with workers.
 
     A worker finding the queue empty waits while other chunks are out, since one may come
     back (BulkUnsupported) to be sent one stop at a time by every free worker.
     """
 
-    def __init__(self, stops: Sequence[PlannedStop]) -> None:
-        self._queues: dict[str | None, deque[PlannedStop]] = {}
-        for stop in stops:
-            self._queues.setdefault(stop.action.operation, deque()).append(stop)
+    def __init__(self, stops: Sequence[PlannedStop], size: int) -> None:
+        self._chunks: deque[list[PlannedStop]] = deque(chunks(stops, size))
         self._out = 0
         self._changed = threading.Condition()
 
-    def take(self, size: int, halt: threading.Event) -> list[PlannedStop]:
-        """Up to `size` stops sharing one operation; empty when all is done or on halt."""
+    def take(self, halt: threading.Event) -> list[PlannedStop]:
+        """The next chunk; empty when all is done or on halt."""
         with self._changed:
             while not halt.is_set():
-                for queue in self._queues.values():
-                    if queue:
-                        self._out += 1
-                        return [queue.popleft() for _ in range(min(max(size, 1), len(queue)))]
+                if self._chunks:
+                    self._out += 1
+                    return self._chunks.popleft()
                 if self._out == 0:
                     return []
                 self._changed.wait(0.1)
@@ -49,17 +63,17 @@ class WorkQueue:
             self._changed.notify_all()
 
     def put_back(self, chunk: Sequence[PlannedStop]) -> None:
+        """The endpoint took no multi-job request: this chunk and all left go one a request."""
         with self._changed:
-            for stop in reversed(chunk):
-                self._queues[stop.action.operation].appendleft(stop)
+            left = [*chunk, *(stop for queued in self._chunks for stop in queued)]
+            self._chunks = deque(chunks(left, 1))
             self._out -= 1
             self._changed.notify_all()
 
     def drain(self) -> list[PlannedStop]:
         with self._changed:
-            left = [stop for queue in self._queues.values() for stop in queue]
-            for queue in self._queues.values():
-                queue.clear()
+            left = [stop for queued in self._chunks for stop in queued]
+            self._chunks.clear()
         return left
 
 
@@ -73,13 +87,22 @@ def dispatch(
     skip: Callable[[list[PlannedStop]], list[Result]],
 ) -> list[tuple[PlannedStop, Result]]:
     """Send every stop through `send`, at most `concurrency` at once; `skip` the rest on halt."""
-    work = WorkQueue(stops)
+    support: BulkSupport | None = getattr(provider, "bulk", None)
+    work = WorkQueue(stops, provider.send_batch)
     done: list[tuple[PlannedStop, Result]] = []
     lock = threading.Lock()
 
     def worker() -> None:
-        # Read before every chunk: an instance lowers it once it knows its endpoint.
-        while chunk := work.take(provider.send_batch, halt):
+        while True:
+            # While the endpoint's bulk call is being probed (by any worker, group or instance
+            # sharing the endpoint), wait for the answer rather than probe again.
+            probe = support if support is not None and support.claim(halt) is None else None
+            chunk = work.take(halt)
+            if probe is not None and len(chunk) <= 1:
+                probe.release()  # one stop goes alone: no probe
+                probe = None
+            if not chunk:
+                return
             try:
                 results = send(chunk)
             except BulkUnsupported:
@@ -88,6 +111,9 @@ def dispatch(
             except BaseException:
                 work.done()
                 raise
+            finally:
+                if probe is not None:
+                    probe.release()
             with lock:
                 done.extend(zip(chunk, results, strict=True))
             work.done()

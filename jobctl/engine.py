@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from jobctl.dispatch import dispatch
+from jobctl.dispatch import chunks, dispatch
 from jobctl.errors import CredentialsError, ProviderError
 from jobctl.hints import result_with_region
 from jobctl.models import (
@@ -131,6 +131,7 @@ class Engine(Verifying):
             action=str(self.options.verb),
             outcome=Outcome.SKIPPED,
             state_before=before.native_state if before else None,
+            children=before.children if before else None,
             target=ref.target,
             target_kind=_kind(group, ref, before),
         )
@@ -145,7 +146,7 @@ class Engine(Verifying):
                 )
             return []
         try:
-            states = group.provider.describe(refs=group.refs)
+            states = self._describe(group, group.refs)
         except CredentialsError:
             raise  # credentials the provider refuses end the run before anything is sent
         except Exception as exc:
@@ -157,34 +158,60 @@ class Engine(Verifying):
                     replace(self._base(group, ref, None), outcome=Outcome.FAILED, message=message),
                 )
             return []
-        stops = []
+        stops: list[PlannedStop] = []
+        # Each job's decision, in the order of the refs: a result now, or a stop to send.
+        decided: list[tuple[JobRef, Result | PlannedStop]] = []
         for ref in group.refs:
             state = states.get(ref)
             base = self._base(group, ref, state)
             if state is None:
-                self._decide(
-                    index,
-                    ref,
-                    replace(
-                        base,
-                        outcome=Outcome.NOT_FOUND,
-                        message=f"{ref.provider} does not know this job",
-                    ),
-                )
+                missing = f"{ref.provider} does not know this job"
+                decided.append((ref, replace(base, outcome=Outcome.NOT_FOUND, message=missing)))
                 continue
             action = group.provider.plan(ref=ref, job=state, options=self.options)
             base = _with_action(base, action)
             if action.kind is ActionKind.NOOP:
-                self._decide(index, ref, replace(base, outcome=Outcome.ALREADY_FINISHED))
+                decided.append((ref, replace(base, outcome=Outcome.ALREADY_FINISHED)))
             elif action.kind is ActionKind.REFUSE:
-                self._decide(index, ref, replace(base, outcome=Outcome.REFUSED))
-            elif self.settings.dry_run:
-                self._decide(
-                    index, ref, replace(base, outcome=Outcome.PLANNED, request=action.request)
-                )
+                decided.append((ref, replace(base, outcome=Outcome.REFUSED)))
             else:
                 stops.append(PlannedStop(ref, state, action))
-        return stops
+                decided.append((ref, stops[-1]))
+        planned = self._dry_run(group, stops) if self.settings.dry_run else {}
+        for ref, item in decided:
+            if isinstance(item, Result):
+                self._decide(index, ref, item)
+            elif self.settings.dry_run:
+                self._decide(index, ref, planned[ref])
+        return [] if self.settings.dry_run else stops
+
+    def _dry_run(self, group: Group, stops: Sequence[PlannedStop]) -> dict[JobRef, Result]:
+        """Each job as `planned`, with the request the real run would send it in: chunked by
+        `dispatch.chunks`, as the real run is, a bulk chunk shown as its one request."""
+        bulk_action = getattr(group.provider, "bulk_action", None)
+        requests = chunks(stops, group.provider.send_batch)
+        planned: dict[JobRef, Result] = {}
+        for number, chunk in enumerate(requests, 1):
+            bulk = bulk_action(stops=chunk) if bulk_action is not None and len(chunk) > 1 else None
+            for stop in chunk:
+                result = replace(
+                    _with_action(self._base(group, stop.ref, stop.before), stop.action),
+                    outcome=Outcome.PLANNED,
+                    request=stop.action.request,
+                )
+                if bulk is not None:
+                    said = (
+                        f"{bulk.operation} request {number} of {len(requests)}, {len(chunk)} jobs"
+                    )
+                    notes = [result.message, said, bulk.message]
+                    result = replace(
+                        result,
+                        operation=bulk.operation,
+                        request=bulk.request,
+                        message="; ".join(note for note in notes if note),
+                    )
+                planned[stop.ref] = result
+        return planned
 
     def _execute_group(self, index: int, group: Group, stops: list[PlannedStop]) -> None:
         if not stops:

@@ -18,7 +18,7 @@ from jobctl.connect import connect, list_selection, remember, resolve_refs, sele
 from jobctl.engine import Group, Summary, exit_code_for
 from jobctl.errors import CredentialsError, UsageError
 from jobctl.flags import Connection
-from jobctl.models import JobState
+from jobctl.models import Children, JobState
 from jobctl.sanitize import redact
 from jobctl.selection import FilterArgs
 
@@ -42,10 +42,17 @@ class JobStatus:
     created_at: float | None = None
     # Provider-specific details (queue, status reason, executions in progress...).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Its children by phase, when the job is made of child jobs (a Batch array parent).
+    children: Children | None = None
 
     @property
     def found(self) -> bool:
         return self.state is not None
+
+    @property
+    def unfinished(self) -> bool:
+        """The job can still change: its phase is not final, or a child of it is not."""
+        return self.phase in UNFINISHED or (self.children is not None and not self.children.done)
 
     @property
     def created(self) -> str | None:
@@ -56,7 +63,7 @@ class JobStatus:
 
     @classmethod
     def of(cls, provider: str, region: str | None, job: JobState) -> JobStatus:
-        message = str(job.extra.get("status_reason", ""))
+        message = _message(job)
         extra = dict(job.extra)
         if job.kind is not None:
             # Not an ordinary job of its provider (a Batch service job): the row says so in
@@ -73,6 +80,7 @@ class JobStatus:
             message=message,
             created_at=job.created_at,
             extra=extra,
+            children=job.children,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -85,8 +93,17 @@ class JobStatus:
             "phase": self.phase,
             "message": self.message,
             "created": self.created,
+            "children": self.children.as_dict() if self.children is not None else None,
             "extra": dict(self.extra),
         }
+
+
+def _message(job: JobState) -> str:
+    """The provider's reason for the state, after the children's counts when it has any."""
+    reason = str(job.extra.get("status_reason", ""))
+    if job.children is None:
+        return reason
+    return f"{job.children.words()}; {reason}" if reason else job.children.words()
 
 
 # Phases a job can still leave: `status --wait` looks again while any row is in one.
@@ -103,7 +120,7 @@ def summary(
         1 for row in rows if not row.found and not (ignore_not_found and row.phase == "not-found")
     )
     ok = len(rows) - failed
-    timed_out = waited and any(row.phase in UNFINISHED for row in rows)
+    timed_out = waited and any(row.unfinished for row in rows)
     return Summary(len(rows), ok, failed, exit_code_for(ok, failed, timed_out=timed_out))
 
 
@@ -133,7 +150,7 @@ def status(
     if waiting is not None:
         deadline = time.monotonic() + waiting.timeout
         while True:
-            pending = [g for g in groups if any(r.phase in UNFINISHED for r in rows[id(g)])]
+            pending = [g for g in groups if any(r.unfinished for r in rows[id(g)])]
             remaining = deadline - time.monotonic()
             if not pending or remaining <= 0:
                 break
@@ -148,8 +165,11 @@ def status(
 
 
 def _status_rows(group: Group) -> list[JobStatus]:
+    from jobctl.ratelimit import lookups
+
     try:
-        states = group.provider.describe(refs=group.refs)
+        with lookups(group.concurrency):
+            states = group.provider.describe(refs=group.refs)
         error = None
     except CredentialsError:
         raise  # the provider refuses these credentials: no row can say more than the error

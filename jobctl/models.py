@@ -72,6 +72,51 @@ class JobRef:
 
 
 @dataclass(frozen=True)
+class Children:
+    """The child jobs a job is made of (an AWS Batch array job's), counted by phase.
+
+    A job with children is finished only when every child is (docs/ARCHITECTURE.md, "Jobs made
+    of jobs"); its own state may say otherwise for a while.
+    """
+
+    # What the provider calls such a job, for messages: "array" gives "array of 100: ...".
+    label: str
+    # How many children the job has.
+    total: int
+    queued: int = 0
+    running: int = 0
+    finished: int = 0
+    # Children in a state the provider maps to no phase.
+    unknown: int = 0
+    # The provider's own count per native state, as it gave them (nonzero counts only).
+    states: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        """Every child is finished."""
+        return self.finished >= self.total
+
+    def words(self) -> str:
+        """The counts in words: "array of 100: 40 queued, 10 running, 50 finished"."""
+        counts = f"{self.queued} queued, {self.running} running, {self.finished} finished"
+        if self.unknown:
+            counts += f", {self.unknown} in an unknown state"
+        return f"{self.label} of {self.total}: {counts}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `children` object of the JSON envelope's rows (schema_version 1)."""
+        return {
+            "kind": self.label,
+            "total": self.total,
+            "queued": self.queued,
+            "running": self.running,
+            "finished": self.finished,
+            "unknown": self.unknown,
+            "states": dict(self.states),
+        }
+
+
+@dataclass(frozen=True)
 class JobState:
     """A job as its provider describes it."""
 
@@ -86,6 +131,8 @@ class JobState:
     created_at: float | None = None
     # Provider-specific details worth showing (status reason, queue, executions in progress).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The job's children by phase, when it is made of child jobs (a Batch array parent).
+    children: Children | None = None
     # Which of its provider's kinds of job this is (`ProviderInfo.job_kinds`, e.g. Batch's
     # "service-job"); None: the provider's ordinary job. Results carry it as `target_kind`.
     kind: str | None = None
@@ -241,6 +288,9 @@ class Result:
     # --wait ran out of time while this job was still stopping (exit code 5). The report says
     # so by the outcome and the exit code; it is no field of the JSON envelope.
     wait_timed_out: bool = False
+    # The job's children by phase as last seen (after the stop, else before it), when it is
+    # made of child jobs (a Batch array parent); None for any other job.
+    children: Children | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The result as the JSON envelope has it (schema_version 1)."""
@@ -258,5 +308,6 @@ class Result:
             "message": self.message,
             "request_id": self.request_id,
             "request": dict(self.request) if self.request is not None else None,
+            "children": self.children.as_dict() if self.children is not None else None,
             "extra": dict(self.extra),
         }

@@ -11,12 +11,14 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from jobctl.models import Result
 
 
 class LiveView:
-    """Counts jobs as their stop is answered, each once, under its latest outcome; draws nothing
-    unless `enabled` (stderr is a terminal, not --quiet)."""
+    """Counts jobs as their stop is answered, each once, under its latest outcome; counts and
+    draws nothing unless `enabled` (stderr is a terminal, not --quiet)."""
 
     def __init__(self, total: int, *, enabled: bool, label: str) -> None:
         self.total = total
@@ -88,10 +90,17 @@ class LiveView:
         its stop request is answered (or it is decided without one), so a job held back by its
         provider never keeps the others' answers out of the bar. Later news only relabels it.
         """
+        if not self.enabled:
+            return  # no view, nothing to count
         key = (result.provider, result.region, result.job_id, result.target)
+        outcome = str(result.outcome)
         with self._lock:
+            # Counted as it changes, never recounted: a run of N jobs draws N times, not N².
+            before = self._latest.get(key)
+            if before is not None:
+                self.counts[str(before.outcome)] -= 1
             self._latest[key] = result
-            self.counts = Counter(str(r.outcome) for r in self._latest.values())
+            self.counts[outcome] += 1
             self._draw()
 
     def _draw(self) -> None:
@@ -100,8 +109,28 @@ class LiveView:
         answered = len(self._latest)
         if self.total == 1 and self._latest:
             (only,) = self._latest.values()
-            state = only.state_after or only.state_before
-            counts = f"{only.job_id}: {only.outcome}" + (f" ({state})" if state else "")
+            counts = one_job(only)
         else:
             counts = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()) if v)
+            counts += children_progress(self._latest.values())
         self._progress.update(self._task, completed=answered, counts=counts)
+
+
+def one_job(result: Result) -> str:
+    """The spinner's words for one job: its outcome and state, and its children's progress
+    while --wait waits for them ("stopping (PENDING) array of 100: 40 queued, ...")."""
+    state = result.state_after or result.state_before
+    line = f"{result.job_id}: {result.outcome}" + (f" ({state})" if state else "")
+    if result.children is not None:
+        line += f" {result.children.words()}"
+    return line
+
+
+def children_progress(results: Iterable[Result]) -> str:
+    """What the bar's counts add for jobs made of children: how many of those have finished."""
+    known = [r.children for r in results if r.children is not None]
+    if not known:
+        return ""
+    finished = sum(c.finished for c in known)
+    total = sum(c.total for c in known)
+    return f" · children {finished}/{total} finished"

@@ -1,4 +1,5 @@
-"""A token bucket shared by the threads that send one provider's stop requests.
+"""A token bucket shared by the threads that send one provider's stop requests, and how many
+pages a lookup may have in flight.
 
 The engine takes one token per `send` call. A provider that sends more than once inside one
 call (Tencent's own retries) takes a token per extra request from the same bucket through
@@ -9,10 +10,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Tokens come this much slower than the rate asked for. A server that counts requests over a
 # sliding window (Tencent's 2 TerminateJob a second) refuses a request that arrives a few
@@ -111,3 +116,31 @@ def pacing(
 def current_pacing() -> Pacing:
     """The engine's pacing for this thread's send; outside one, no limit and no interrupt."""
     return _PACING.get() or Pacing()
+
+
+# Pages one lookup may have in flight at once: set by the engine to the group's --concurrency.
+_WIDTH: ContextVar[int] = ContextVar("jobctl_lookup_width", default=1)
+
+
+@contextmanager
+def lookups(width: int) -> Iterator[None]:
+    """Let the lookups made inside send up to `width` pages at once (docs/ARCHITECTURE.md,
+    "The engine"); outside, a provider's pages go one after another."""
+    token = _WIDTH.set(max(width, 1))
+    try:
+        yield
+    finally:
+        _WIDTH.reset(token)
+
+
+def paged(call: Callable[[T], R], pages: Sequence[T]) -> list[R]:
+    """`call(page)` for every page, up to the current lookup width at once; answers in the
+    pages' order whatever order they come in, and the first page's error (in that order)
+    raised once all are back."""
+    width = min(_WIDTH.get(), len(pages))
+    if width <= 1:
+        return [call(page) for page in pages]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=width) as pool:
+        return list(pool.map(call, pages))

@@ -1,5 +1,7 @@
 """Job references: plain ids, PROVIDER:ID, a provider's own references (AWS ARNs, parsed by
-the provider that declares them in `ProviderInfo.references`), and `-` for standard input."""
+the provider that declares them in `ProviderInfo.references`), and `-` for standard input.
+An id that names several jobs (Batch's array child range `ID:0-99`, `ProviderInfo.ranges`)
+becomes one reference a job."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from jobctl.models import JobRef
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
-    from jobctl.providers.base import References
+    from jobctl.providers.base import IdRanges, References
 
 
 def read_stdin_refs(stream: BinaryIO) -> list[str]:
@@ -127,13 +129,48 @@ def resolve(
         else:
             expanded.append(token)
     refs: dict[tuple[str, str | None, str, str | None], JobRef] = {}
+    ranges = _Ranges()
     for token in expanded:
         if not token.strip():
             msg = "empty job id"
             raise UsageError(msg)
-        ref = parse_ref(token, provider=provider, known=known)
-        per_target: list[str | None] = [*targets] or [None]
-        for target in per_target:
-            with_target = JobRef(ref.provider, ref.job_id, ref.region, target)
-            refs.setdefault(with_target.key, with_target)
+        for ref in ranges.expand(parse_ref(token, provider=provider, known=known), token):
+            per_target: list[str | None] = [*targets] or [None]
+            for target in per_target:
+                with_target = JobRef(ref.provider, ref.job_id, ref.region, target)
+                refs.setdefault(with_target.key, with_target)
     return list(refs.values())
+
+
+class _Ranges:
+    """Ids naming several jobs (`ProviderInfo.ranges`: Batch's `ID:0-99`), one reference a
+    job, and the count of them a run's ranges reach, bounded by the provider's limit."""
+
+    def __init__(self) -> None:
+        self._declared: dict[str, IdRanges | None] = {}
+        self._seen: dict[str, set[tuple[str | None, str]]] = {}
+
+    def expand(self, ref: JobRef, token: str) -> list[JobRef]:
+        declared = self._of(ref.provider)
+        ids = declared.expand(ref.job_id) if declared is not None else None
+        if declared is None or ids is None:
+            return [ref]
+        seen = self._seen.setdefault(ref.provider, set())
+        seen.update((ref.region, job_id) for job_id in ids)
+        if len(seen) > declared.limit:
+            msg = (
+                f"{declared.noun} name more than {declared.limit:,} {ref.provider} jobs in one "
+                f"run ({shown(token)} goes past it): {declared.instead}"
+            )
+            raise UsageError(msg)
+        return [JobRef(ref.provider, job_id, ref.region, ref.target) for job_id in ids]
+
+    def _of(self, name: str) -> IdRanges | None:
+        from jobctl import providers
+
+        if name not in self._declared:
+            try:
+                self._declared[name] = providers.info(name).ranges
+            except ImportError:
+                self._declared[name] = None  # a plug-in that cannot load says so when used
+        return self._declared[name]

@@ -98,10 +98,13 @@ class Renderer:
             line = {"summary": summary_dict(summary), "exit_code": int(summary.exit_code)}
             self._write(_dumps(line) + "\n")
         elif self.fmt == "plain":
-            lines = ("\t".join(_plain(row.get(c)) for c in columns) for row in map(_for_text, rows))
+            said: set[str] = set()
+            texts = (_for_text(row, said=said) for row in rows)
+            lines = ("\t".join(_plain(row.get(c)) for c in columns) for row in texts)
             self._write("".join(line + "\n" for line in lines))
         else:
-            shown = [_for_text(row, target=False) for row in rows]
+            said_once: set[str] = set()
+            shown = [_for_text(row, target=False, said=said_once) for row in rows]
             self._write(self._table(shown, summary, columns))
 
     def providers(self, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -221,12 +224,15 @@ class _Collected(io.StringIO):
             return False
 
 
-def _for_text(row: Mapping[str, Any], *, target: bool = True) -> Mapping[str, Any]:
+def _for_text(
+    row: Mapping[str, Any], *, target: bool = True, said: set[str] | None = None
+) -> Mapping[str, Any]:
     """Text output's message also carries what JSON has fields for.
 
     The sub-target a row is about, in its provider's word ("thing dev-1:"; not for a table,
     which has a column for it), else the job's own kind when it is not its provider's
-    ordinary job ("service-job:"), and for --dry-run the exact native request.
+    ordinary job ("service-job:"), and for --dry-run the exact native request: once, on the
+    first row it carries, when one request carries many jobs (`said` keeps what was shown).
     """
     parts = []
     sub_target = row.get("target") if target else None
@@ -238,7 +244,13 @@ def _for_text(row: Mapping[str, Any], *, target: bool = True) -> Mapping[str, An
     if row.get("message"):
         parts.append(str(row["message"]))
     if row.get("outcome") == "planned" and row.get("request"):
-        parts.append(f"{row.get('operation')} {_dumps(row['request'])}")
+        request = f"{row.get('operation')} {_dumps(row['request'])}"
+        if said is None or request not in said:
+            parts.append(request)
+        else:
+            parts.append("(its request is shown above)")
+        if said is not None:
+            said.add(request)
     if not parts:
         return row
     return {**row, "message": " ".join(parts)}
@@ -295,7 +307,17 @@ STOP_TABLE_COLUMNS = (
 STATUS_COLUMNS = ("job_id", "provider", "region", "state", "phase", "name", "message")
 LIST_COLUMNS = ("job_id", "provider", "region", "state", "phase", "name", "created")
 # The fields of a JobStatus each command's JSON rows carry (JobStatus.as_dict has them all).
-STATUS_FIELDS = ("provider", "region", "job_id", "name", "state", "phase", "message", "extra")
+STATUS_FIELDS = (
+    "provider",
+    "region",
+    "job_id",
+    "name",
+    "state",
+    "phase",
+    "message",
+    "children",
+    "extra",
+)
 LIST_FIELDS = ("provider", "region", "job_id", "name", "state", "phase", "created", "extra")
 
 

@@ -60,6 +60,8 @@ def verified(
         state_after=after.native_state if after is not None else result.state_after,
         still_running=judgement.still_running,
         extra={**result.extra, **judgement.extra},
+        # A job made of children is judged by them: the row shows them as last seen.
+        children=after.children if after is not None else result.children,
     )
     return judged, judgement.escalate
 
@@ -78,6 +80,13 @@ class Verifying:
         self, index: int, group: Group, limiter: RateLimiter, stops: Sequence[PlannedStop]
     ) -> list[tuple[PlannedStop, Result]]:
         raise NotImplementedError
+
+    def _describe(self, group: Group, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
+        """The provider's lookup, its pages in flight together up to the group's concurrency."""
+        from jobctl.ratelimit import lookups
+
+        with lookups(group.concurrency):
+            return group.provider.describe(refs=refs)
 
     def _verify(
         self,
@@ -99,7 +108,7 @@ class Verifying:
             return []
         lookup_error: str | None = None
         try:
-            after = group.provider.describe(refs=[stop.ref for stop, _ in accepted])
+            after = self._describe(group, [stop.ref for stop, _ in accepted])
         except Exception as exc:
             after, lookup_error = {}, describe_error(exc)
         current = [
@@ -171,9 +180,7 @@ class Verifying:
                 break
             pending = [(s, r) for s, r in current if r.outcome is Outcome.STOPPING]
             try:
-                after: Mapping[JobRef, JobState] = group.provider.describe(
-                    refs=[s.ref for s, _ in pending]
-                )
+                after = self._describe(group, [s.ref for s, _ in pending])
                 error = None
             except Exception as exc:
                 after, error = {}, describe_error(exc)
@@ -181,9 +188,12 @@ class Verifying:
                 (s, *self._judged(index, group, s, r, after.get(s.ref), error)) for s, r in pending
             ]
             updated = {s.ref: (s, r) for s, r in self._follow_up(index, group, limiter, checked)}
-            for _, result in updated.values():
-                if result.outcome is not Outcome.STOPPING:
-                    self.hooks.on_update(result)
+            for stop, result in pending:
+                # News for the live view: a job decided, or still stopping with its state or
+                # its children's counts moved on (an array's progress while --wait waits).
+                _, now = updated.get(stop.ref, (stop, result))
+                if now.outcome is not Outcome.STOPPING or _moved(result, now):
+                    self.hooks.on_update(now)
             current = [updated.get(s.ref, (s, r)) for s, r in current]
         if self.hooks.stop.is_set():
             return current
@@ -191,6 +201,10 @@ class Verifying:
             (s, replace(r, wait_timed_out=True)) if r.outcome is Outcome.STOPPING else (s, r)
             for s, r in current
         ]
+
+
+def _moved(before: Result, now: Result) -> bool:
+    return (before.state_after, before.children) != (now.state_after, now.children)
 
 
 def _noted(result: Result, note: str) -> Result:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from jobctl.providers.base import BulkSupport
 from jobctl.sandbox.aws import ACCESS_KEY, SECRET_KEY, BatchWorld, MotoServer, moto_server
 from jobctl.sandbox.iot import IotWorld
 from jobctl.sandbox.tencent_emulator import TencentBatchEmulator
@@ -38,6 +39,8 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("NO_COLOR", "1")
+    # What endpoints take in bulk is learned once per process: each test starts knowing none.
+    BulkSupport.forget()
     return tmp_path
 
 

@@ -173,6 +173,7 @@ def test_json_envelope_is_exact(cli, batch) -> None:
                 "message": "already SUCCEEDED; nothing sent",
                 "request_id": None,
                 "request": None,
+                "children": None,
                 "extra": {},
             }
         ],

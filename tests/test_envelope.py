@@ -61,7 +61,20 @@ def test_providers_without_stdout_still_exits_0() -> None:
 @pytest.mark.parametrize(
     ("command", "fields"),
     [
-        ("status", ["provider", "region", "job_id", "name", "state", "phase", "message", "extra"]),
+        (
+            "status",
+            [
+                "provider",
+                "region",
+                "job_id",
+                "name",
+                "state",
+                "phase",
+                "message",
+                "children",
+                "extra",
+            ],
+        ),
         ("list", ["provider", "region", "job_id", "name", "state", "phase", "created", "extra"]),
     ],
 )

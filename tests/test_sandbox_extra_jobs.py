@@ -17,15 +17,20 @@ import pytest
 from jobctl.sandbox.aws import sandbox_client
 from jobctl.sandbox.serving import describe
 from jobctl.sandbox.world import SERVICE_STATES, Sandbox
+from tests.conftest import reset_moto
 
 JOBCTL = shutil.which("jobctl")
 GUARD = 120.0  # a guard against hanging, never a bound on speed
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> object:
+@pytest.fixture
+def sandbox(moto) -> object:
+    """A whole Sandbox in this process. moto's backends are per process, shared with the
+    session's server: start from a clean slate, as the `batch` fixture does, one per test."""
+    reset_moto(moto)
     with Sandbox(extra_jobs=5) as world:
         yield world
+    reset_moto(moto)
 
 
 def test_service_jobs_are_seeded_in_every_state_in_a_sagemaker_queue(sandbox) -> None:

@@ -93,6 +93,11 @@ def test_terminate_flags_the_job_and_the_world_fails_it_after_its_delay(client, 
     done = client.describe_service_job(jobId=job)
     assert done["stoppedAt"] >= done["startedAt"]
     assert done["attempts"][0]["statusReason"] == "over budget"
+    # In a summary, isTerminated is there only when true (botocore's ServiceJobSummary).
+    other = batch.add_service_job("FAILED")
+    failed = client.list_service_jobs(jobQueue="jobctl-sm-q", jobStatus="FAILED")
+    flags = {j["jobId"]: j.get("isTerminated") for j in failed["jobSummaryList"]}
+    assert flags == {job: True, other: None}
 
 
 def test_terminating_a_finished_job_changes_nothing(client, batch) -> None:

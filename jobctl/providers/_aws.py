@@ -160,11 +160,18 @@ class RetryBudget:
 
 
 def malformed(response: Any) -> bool:
-    """A 2xx answer with a body that is not the JSON every rest-json answer is."""
+    """A 2xx answer with a body that is not the JSON every rest-json answer is.
+
+    botocore has parsed the body already; where it found any field of the answer's shape, the
+    body was JSON (a body it cannot parse yields none) and is not read again. Only an answer
+    with no field (an empty `{}`, or one cut short or not JSON) is parsed here to tell which.
+    """
     if response is None:
         return False
-    http, _ = response
+    http, parsed = response
     if not 200 <= http.status_code < 300 or not http.content:
+        return False
+    if isinstance(parsed, Mapping) and any(key != "ResponseMetadata" for key in parsed):
         return False
     try:
         json.loads(http.content)

@@ -7,9 +7,11 @@ and docs/ARCHITECTURE.md, "Plan and judge", for the matrix.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from jobctl.models import (
     Action,
+    Children,
     JobState,
     Judgement,
     Outcome,
@@ -18,6 +20,7 @@ from jobctl.models import (
     Verb,
 )
 from jobctl.providers._arn import job_arns
+from jobctl.providers._batch_arrays import RANGES, UUID
 from jobctl.providers._batch_service import (
     SERVICE_JOB,
     SERVICE_LIMITATIONS,
@@ -49,10 +52,7 @@ INFO = ProviderInfo(
     success_states=frozenset({"SUCCEEDED"}),
     # UUIDs, array children (uuid:N) and multi-node nodes (uuid#N). Service jobs' ids are
     # UUIDs too (AWS's examples: service-job/a4d6c728-8ee8-4c65-8e2a-9a5e8f4b7c3d).
-    job_id_pattern=re.compile(
-        r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-        r"(?:[:#][0-9]{1,5})?"
-    ),
+    job_id_pattern=re.compile(UUID + r"(?:[:#][0-9]{1,5})?"),
     job_id_hint="a UUID such as 1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N or #N",
     reason_mode=ReasonMode.FIELD,
     reason_code_mode=ReasonMode.PREFIX,
@@ -77,6 +77,8 @@ INFO = ProviderInfo(
         "cancel_running": "CancelJob answers 200 and does nothing to a STARTING/RUNNING job",
         "queued_stop": "a cancelled PENDING/RUNNABLE job may stay there until its dependencies "
         "finish or it reaches the head of the queue (outcome: stopping)",
+        "array_parent": "CancelJob of an array job stops its children not started yet; running "
+        "ones go on (--force: TerminateJob). A parent is final when its last child is",
         **SERVICE_LIMITATIONS,
     },
     job_kinds={SERVICE_JOB: SERVICE_STATES},
@@ -111,6 +113,7 @@ INFO = ProviderInfo(
     profile_env=("AWS_PROFILE",),
     endpoint_env=("AWS_ENDPOINT_URL_BATCH", "AWS_ENDPOINT_URL"),
     references=job_arns("batch", "AWS Batch", ("job", SERVICE_JOB)),
+    ranges=RANGES,
 )
 
 CANCEL, TERMINATE = "CancelJob", "TerminateJob"
@@ -127,6 +130,12 @@ def plan(*, job: JobState, options: StopOptions) -> Action:
     if job.kind == SERVICE_JOB:
         reason = native_reason(options)
         return plan_service(job=job, options=options, reason=reason, provider=INFO.name)
+    if job.children is not None:
+        return _plan_array_parent(job, job.children, options)
+    return _plan_job(job, options)
+
+
+def _plan_job(job: JobState, options: StopOptions) -> Action:
     request = {"jobId": job.job_id, "reason": native_reason(options)}
     if job.phase is Phase.FINISHED:
         return Action.noop(f"already {job.native_state}; nothing sent")
@@ -157,13 +166,22 @@ def judge(
     """What CancelJob/TerminateJob did, from the state after it (pure).
 
     CancelJob answers 200 for a job that started meanwhile and does nothing to it; a job that
-    ended FAILED for a reason other than the one jobctl sent ended on its own.
+    ended FAILED for a reason other than the one jobctl sent ended on its own. An array
+    parent is judged by its children.
     """
     if operation == TERMINATE_SERVICE:
         reason = native_reason(options)
         return judge_service(before=before, after=after, options=options, reason=reason)
     if after is None:
         return not_seen()
+    if after.children is not None:
+        return _judge_array_parent(after, after.children, operation, options)
+    return _judge_job(after, operation, options, previous)
+
+
+def _judge_job(
+    after: JobState, operation: str, options: StopOptions, previous: str | None
+) -> Judgement:
     if after.phase is Phase.FINISHED:
         if after.succeeded:
             return on_its_own(after)
@@ -223,3 +241,78 @@ def _started_before_cancel(
         f"it started {when}; CancelJob does nothing to a started job: "
         f"run 'jobctl terminate -p {INFO.name} {after.job_id}'",
     )
+
+
+# -- array parents (jobctl/providers/_batch_arrays.py has the rest) -----------------------------
+
+
+def _plan_array_parent(job: JobState, children: Children, options: StopOptions) -> Action:
+    """A parent's row, by its own state and its children's, which lead its message.
+
+    CancelJob of a PENDING parent cancels the children that have not started and leaves the
+    running ones be; with --force a parent with running children gets TerminateJob.
+    """
+    words = children.words()
+    if children.done and job.phase is not Phase.FINISHED:
+        return Action.noop(f"{words}; the array is done (it still says {job.native_state})")
+    running = children.running
+    if options.verb is Verb.CANCEL and job.phase is Phase.QUEUED and running and options.force:
+        request = {"jobId": job.job_id, "reason": native_reason(options)}
+        note = f"{words}; cancel escalated to TerminateJob (--force): {_running(running)}"
+        return Action.send(TERMINATE, request, note)
+    action = _plan_job(job, options)
+    if options.verb is Verb.CANCEL and action.operation == CANCEL and running:
+        also = (
+            f"CancelJob stops only the children not started yet, not the {_running(running)} "
+            "(--force stops them too)"
+        )
+        return replace(action, message=f"{words}; {also}")
+    return replace(action, message=f"{words}; {action.message}" if action.message else words)
+
+
+def _judge_array_parent(
+    after: JobState, children: Children, operation: str, options: StopOptions
+) -> Judgement:
+    """Final when every child is, whatever the parent's own status says meanwhile: AWS ends a
+    cancelled parent only once its last child has ended."""
+    escalated = operation == TERMINATE and options.verb is Verb.CANCEL
+    words = children.words()
+    if not children.done:
+        running = children.running
+        if operation != CANCEL or not running:
+            said = "cancel escalated to TerminateJob (--force); " if escalated else ""
+            return Judgement(Outcome.STOPPING, f"{said}stop accepted; {words}")
+        if options.force:
+            request = {"jobId": after.job_id, "reason": native_reason(options)}
+            note = f"{_running(running)} left by CancelJob; escalated to TerminateJob (--force)"
+            return Judgement(
+                Outcome.STOPPING,
+                f"{words}; CancelJob does not stop running children: "
+                "escalating to TerminateJob (--force)",
+                escalate=Action.send(TERMINATE, request, note),
+                still_running={"children": running},
+            )
+        return Judgement(
+            Outcome.STOPPING,
+            f"stop accepted; {words}; CancelJob does not stop the {_running(running)}: "
+            f"run 'jobctl terminate -p {INFO.name} {after.job_id}'",
+            still_running={"children": running},
+        )
+    if after.phase is Phase.FINISHED:
+        judged = _judge_job(after, operation, options, None)
+    elif children.states.get("SUCCEEDED", 0) >= children.total:
+        judged = Judgement(
+            Outcome.ALREADY_FINISHED, "every child succeeded on its own before the stop took effect"
+        )
+    else:
+        # The parent still says PENDING: its children are final, and it will be.
+        said = "cancel escalated to TerminateJob (--force); " if escalated else ""
+        judged = Judgement(
+            stopped_outcome(options.verb),
+            f"{said}every child finished (the parent still says {after.native_state})",
+        )
+    return replace(judged, message=f"{words}; {judged.message}")
+
+
+def _running(count: int) -> str:
+    return f"{count} running {'child' if count == 1 else 'children'}"

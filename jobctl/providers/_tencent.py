@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -120,7 +121,7 @@ def endpoint_profile(endpoint_url: str | None, read_timeout: float) -> HttpProfi
 
 
 def make_client(config: ProviderConfig) -> Callable[[], Any]:
-    """A factory of Batch clients (one per thread: the SDK keeps a requests.Session in each)."""
+    """A factory of Batch clients, for a `ClientPool`."""
     region = resolve_region(config)
     cred = load_credential()
     profile = endpoint_profile(config.endpoint_url, config.read_timeout)
@@ -134,6 +135,39 @@ def make_client(config: ProviderConfig) -> Callable[[], Any]:
         return batch_client.BatchClient(cred, region, client_profile)
 
     return client
+
+
+class ClientPool:
+    """Batch clients reused from request to request, each lent to one request at a time.
+
+    Not one client shared by all threads: the SDK's client keeps a requests.Session (which
+    requests does not promise is safe across threads) and writes per-request fields
+    (`request.request_size`). Not one per thread either: the engine's threads come and go with
+    each batch of sends, and every new client is a new connection. The pool holds at most as
+    many clients as there were requests in flight at once (the run's --concurrency), each
+    keeping its connection open for the next request.
+    """
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        # Clients made so far (what the pool saves is counted by tests).
+        self.made = 0
+
+    @contextmanager
+    def lend(self) -> Iterator[Any]:
+        with self._lock:
+            client = self._idle.pop() if self._idle else None
+            if client is None:
+                self.made += 1
+        if client is None:
+            client = self._factory()
+        try:
+            yield client
+        finally:
+            with self._lock:
+                self._idle.append(client)
 
 
 def is_retryable(code: str) -> bool:

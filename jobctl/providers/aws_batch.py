@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jobctl.errors import ProviderError
-from jobctl.models import JobRef, JobState, Selection, SendResult, StopOptions
+from jobctl.models import Action, JobRef, JobState, Selection, SendResult, StopOptions
+from jobctl.providers._batch_arrays import children_of
 from jobctl.providers._batch_rules import (
     CANCEL,
     INFO,
@@ -23,10 +24,10 @@ from jobctl.providers._batch_rules import (
     plan,
 )
 from jobctl.providers._batch_service import ONLY_SERVICE_STATES, TERMINATE_SERVICE
-from jobctl.providers.base import BulkUnsupported, ProviderConfig, ProviderInfo
+from jobctl.providers.base import BulkSupport, BulkUnsupported, ProviderConfig, ProviderInfo
 
 if TYPE_CHECKING:
-    from jobctl.models import Action, PlannedStop
+    from jobctl.models import PlannedStop
 
 # INFO and the pure plan/judge live in jobctl/providers/_batch_rules.py; imported from here as
 # before.
@@ -75,6 +76,7 @@ def _job_state(raw: Mapping[str, Any]) -> JobState:
         succeeded=status in INFO.success_states,
         created_at=created / 1000 if isinstance(created, int | float) else None,
         extra=extra,
+        children=children_of(raw, INFO.phase_of),
     )
 
 
@@ -85,15 +87,46 @@ class AwsBatchProvider:
         from jobctl.providers._aws import make_client
 
         self.client, self.region = make_client("batch", config)
-        # Lowered to 1 once the endpoint turns out to have no CancelJobs/TerminateJobs.
-        self.send_batch = INFO.send_batch
+        # Whether the endpoint has CancelJobs/TerminateJobs: learned once per process, by one
+        # probe, for every instance reaching the same URL (AWS's own names its region).
+        self.endpoint: str = self.client.meta.endpoint_url
+        self.bulk = BulkSupport.of(INFO.name, self.endpoint)
+        self._bulk_methods = all(hasattr(self.client, m) for m, _ in _BULK.values())
+
         # Ids known to be service jobs (looked up with DescribeServiceJob straight away) and
         # container jobs (never asked for as service jobs, even once they are gone).
         self._service_ids: set[str] = set()
         self._container_ids: set[str] = set()
 
+    @property
+    def send_batch(self) -> int:
+        """50 while the endpoint may have the bulk calls; 1 once it is known not to."""
+        return INFO.send_batch if self._bulk_methods and self.bulk.known is not False else 1
+
+    def bulk_action(self, *, stops: Sequence[PlannedStop]) -> Action:
+        """The CancelJobs/TerminateJobs request `send` makes for `stops`, as --dry-run shows it.
+
+        Nothing is sent to find out: AWS's own endpoint, or one this process has heard answer
+        in bulk, has the call; of any other the note says what happens if it has not.
+        """
+        from urllib.parse import urlsplit
+
+        operation = str(stops[0].action.operation)
+        _, name = _BULK[operation]
+        request = {
+            "jobs": [str(stop.action.request["jobId"]) for stop in stops],
+            "reason": str(stops[0].action.request["reason"]),
+        }
+        host = urlsplit(self.endpoint).hostname or ""
+        if self.bulk.known or host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+            return Action.send(name, request)
+        note = f"one {operation} a job instead if this endpoint has no {name}"
+        return Action.send(name, request, note)
+
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
-        """DescribeJobs, batched; then DescribeServiceJob for each id it did not know."""
+        """DescribeJobs, 100 ids a page, the pages in flight together as the run allows
+        (`ratelimit.paged`), read in their order; then DescribeServiceJob for each id
+        DescribeJobs did not know (`_batch_service_api.py`)."""
         from jobctl.providers._batch_service_api import could_be_service_job, describe_service_jobs
 
         by_id = {ref.job_id: ref for ref in refs}
@@ -110,18 +143,27 @@ class AwsBatchProvider:
         return found
 
     def _describe_jobs(self, ids: list[str], by_id: Mapping[str, JobRef]) -> dict[JobRef, JobState]:
-        from jobctl.providers._aws import aws_errors, required
+        from jobctl.ratelimit import paged
 
+        pages = [
+            ids[start : start + INFO.describe_batch]
+            for start in range(0, len(ids), INFO.describe_batch)
+        ]
         found: dict[JobRef, JobState] = {}
-        for start in range(0, len(ids), INFO.describe_batch):
-            with aws_errors():
-                answer = self.client.describe_jobs(jobs=ids[start : start + INFO.describe_batch])
-            # An unreadable answer has no `jobs`: its jobs are unknown, not missing.
-            for raw in required(answer, "jobs", "DescribeJobs"):
+        for raws in paged(self._describe_page, pages):
+            for raw in raws:
                 state = _job_state(raw)
                 if state.job_id in by_id:
                     found[by_id[state.job_id]] = state
         return found
+
+    def _describe_page(self, ids: list[str]) -> list[Mapping[str, Any]]:
+        from jobctl.providers._aws import aws_errors, required
+
+        with aws_errors():
+            answer = self.client.describe_jobs(jobs=ids)
+        # An unreadable answer has no `jobs`: its jobs are unknown, not missing.
+        return list(required(answer, "jobs", "DescribeJobs"))
 
     def list_jobs(self, *, selection: Selection) -> Sequence[JobState]:
         """ListJobs takes one queue and one status a call: fan out over both, merge, dedupe.
@@ -205,8 +247,7 @@ class AwsBatchProvider:
         operation = str(stops[0].action.operation)
         method_name, _ = _BULK[operation]
         method = getattr(self.client, method_name, None)
-        if method is None:
-            self.send_batch = 1
+        if method is None or self.bulk.known is False:
             return None
         ids = [str(stop.action.request["jobId"]) for stop in stops]
         reason = str(stops[0].action.request["reason"])
@@ -214,11 +255,15 @@ class AwsBatchProvider:
             response = method(jobs=ids, reason=reason)
         except botocore.exceptions.ClientError as exc:
             if is_missing_operation(exc):
-                self.send_batch = 1
+                self.bulk.settle(False)
                 return None
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 500
+            if status < 500:
+                self.bulk.settle(True)  # refused, throttled: the call is there
             return _all_failed(translate(exc), len(stops))
         except botocore.exceptions.BotoCoreError as exc:
             return _all_failed(translate(exc), len(stops))
+        self.bulk.settle(True)
         request_id = request_id_of(response)
         errors = {str(e.get("job")): e for e in response.get("errors", [])}
         results = []

@@ -9,6 +9,7 @@ copy, and `jobctl.testing` the suite a provider runs against itself (docs/provid
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -38,6 +39,83 @@ class BulkUnsupported(Exception):
     """
 
 
+class BulkSupport:
+    """Whether one endpoint takes a provider's multi-job stop call, learned once per process.
+
+    Shared by every provider instance that reaches the endpoint (`BulkSupport.of`). Its first
+    multi-job request is the probe: while it is out, every other sender to the endpoint waits
+    for its answer (`claim`) instead of probing too, so an endpoint without the call gets one
+    failed request however many workers, groups and instances share it
+    (docs/ARCHITECTURE.md, "The engine").
+    """
+
+    _known: ClassVar[dict[tuple[str, str], BulkSupport]] = {}
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        # None until learned: True, the endpoint has the call; False, it has not.
+        self._supported: bool | None = None
+        self._probing = False
+        self._changed = threading.Condition()
+
+    @classmethod
+    def of(cls, provider: str, endpoint: str) -> BulkSupport:
+        """The one BulkSupport of `provider`'s `endpoint` (a URL) in this process."""
+        with cls._registry_lock:
+            return cls._known.setdefault((provider, endpoint), cls())
+
+    @classmethod
+    def forget(cls) -> None:
+        """Forget every endpoint (tests that swap the server behind one URL)."""
+        with cls._registry_lock:
+            cls._known.clear()
+
+    @property
+    def known(self) -> bool | None:
+        return self._supported
+
+    def claim(self, halt: threading.Event) -> bool | None:
+        """True or False once known; None: the caller probes now and must `release` after.
+
+        Waits while another sender probes; on `halt`, stops waiting and answers False.
+        """
+        with self._changed:
+            while self._probing and self._supported is None and not halt.is_set():
+                self._changed.wait(0.05)
+            if self._supported is not None:
+                return self._supported
+            if halt.is_set():
+                return False
+            self._probing = True
+            return None
+
+    def settle(self, supported: bool) -> None:
+        """What a multi-job request showed: the endpoint has the call, or has not."""
+        with self._changed:
+            self._supported = supported
+            self._probing = False
+            self._changed.notify_all()
+
+    def release(self) -> None:
+        """A probe is over (answered, or never sent); unless it settled, the next one probes."""
+        with self._changed:
+            self._probing = False
+            self._changed.notify_all()
+
+
+class SendsInBulk(Protocol):
+    """What a provider whose endpoint may take many stops in one call offers besides
+    `Provider` (optional: the engine looks for it; AWS Batch has it)."""
+
+    # What the provider's endpoint is known to take; the dispatcher waits on its probe.
+    bulk: BulkSupport
+
+    def bulk_action(self, *, stops: Sequence[PlannedStop]) -> Action:
+        """The one native request `send` makes for `stops` (more than one, one operation), as
+        --dry-run shows it; its `message` says what is not known about the endpoint yet."""
+        ...
+
+
 class ReasonMode(StrEnum):
     """Where `--reason` / `--reason-code` go in the native request."""
 
@@ -61,6 +139,25 @@ class References:
     # (job id, region) for a reference of this provider's; None for anyone else's. Raises
     # UsageError for one of its own that is malformed (an unknown AWS partition). Pure.
     parse: Callable[[str], tuple[str, str | None] | None]
+
+
+@dataclass(frozen=True)
+class IdRanges:
+    """Job ids naming several jobs at once (Batch's array children, `ID:0-99`).
+
+    `refs.resolve` expands them into one reference a job, before anything is checked or sent,
+    so a range's jobs are merged with the same jobs named one by one.
+    """
+
+    # The ids a job id stands for, or None when it is no range; raises UsageError for one that
+    # is malformed or out of bounds, in the user's words. Pure.
+    expand: Callable[[str], Sequence[str] | None]
+    # The most jobs all of one run's ranges may stand for together.
+    limit: int
+    # What the ranges are called in the error for going past `limit` ("array child ranges"),
+    # and what to do instead.
+    noun: str
+    instead: str
 
 
 @dataclass(frozen=True)
@@ -120,6 +217,8 @@ class ProviderInfo:
     endpoint_host_only: str | None = None
     # Job references other than ids that this provider recognises (ARNs); None: ids only.
     references: References | None = None
+    # Ids standing for several jobs (array child ranges); None: an id is one job.
+    ranges: IdRanges | None = None
 
     def phase_of(self, native_state: str) -> Phase:
         from jobctl.models import Phase
@@ -164,7 +263,8 @@ class Provider(Protocol):
     @property
     def send_batch(self) -> int:
         """Most stops one `send` takes; `info.send_batch` until the instance lowers it
-        (to 1, raising BulkUnsupported, when its endpoint has no bulk call)."""
+        (to 1, raising BulkUnsupported, when its endpoint has no bulk call). The engine plans
+        its requests with it (`dispatch.chunks`), for a real run and --dry-run alike."""
         ...
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:

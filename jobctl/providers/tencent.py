@@ -10,7 +10,6 @@ asynchronous: right after the call the job is usually still running (outcome `st
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -75,22 +74,19 @@ class TencentProvider:
     info: ClassVar[ProviderInfo] = INFO
 
     def __init__(self, *, config: ProviderConfig) -> None:
-        from jobctl.providers._tencent import Backoff, make_client, resolve_region
+        from jobctl.providers._tencent import Backoff, ClientPool, make_client, resolve_region
 
         self.region = resolve_region(config)
         self.send_batch = INFO.send_batch
-        self._new_client = make_client(config)
-        self._local = threading.local()
+        self.clients = ClientPool(make_client(config))
         self.timeout = config.timeout
         self.backoff: Backoff = Backoff()
         # How often to look whether a SUBMITTED job has moved on: soon at first, then calmly.
         self.poll: Backoff = Backoff(base=0.5, cap=5.0)
 
-    def _client(self) -> Any:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = self._local.client = self._new_client()
-        return client
+    def _send_once(self, method: str, request: Any) -> Any:
+        with self.clients.lend() as client:
+            return getattr(client, method)(request)
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -98,7 +94,7 @@ class TencentProvider:
         from jobctl.providers._tencent import with_retries
 
         return with_retries(
-            lambda: getattr(self._client(), method)(request),
+            lambda: self._send_once(method, request),
             backoff=self.backoff,
             deadline=deadline,
             sleep=pacing.sleep,
@@ -129,9 +125,15 @@ class TencentProvider:
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
         by_id = {ref.job_id: ref for ref in refs}
         ids = list(by_id)
+        from jobctl.ratelimit import paged
+
+        pages = [
+            ids[start : start + INFO.describe_batch]
+            for start in range(0, len(ids), INFO.describe_batch)
+        ]
         found: dict[JobRef, JobState] = {}
-        for start in range(0, len(ids), INFO.describe_batch):
-            for job_id, state in self._describe_chunk(ids[start : start + INFO.describe_batch]):
+        for page in paged(self._describe_chunk, pages):
+            for job_id, state in page:
                 found[by_id[job_id]] = state
         return found
 

@@ -259,7 +259,9 @@ class BatchApi:
                 raise ValueError
         except ValueError:
             return _answer(start_response, 400, _error("SerializationException", "bad JSON"))
-        call = Call(region=scope.group(1), body=document, api=self)
+        call = _call(scope.group(1), document, self)
+        if call is None:  # a region moto does not know: its own answer, whatever it is
+            return self._forward(environ, start_response, body)
         if handler is None:
             return self._after(environ, start_response, body, call, after)
         if operation in BULK and not call.bulk:
@@ -313,6 +315,13 @@ class BatchApi:
             raw = json.dumps(document).encode()
         start_response(status, [*headers, ("Content-Length", str(len(raw)))])
         return [raw]
+
+
+def _call(region: str, body: dict[str, Any], api: BatchApi) -> Call | None:
+    try:
+        return Call(region=region, body=body, api=api)
+    except KeyError:
+        return None
 
 
 def _read(environ: dict[str, Any]) -> bytes:

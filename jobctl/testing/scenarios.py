@@ -35,6 +35,7 @@ RESULT_FIELDS = frozenset(
         "message",
         "request_id",
         "request",
+        "children",
         "extra",
     }
 )

@@ -1,0 +1,107 @@
+"""The speed waste issue 13 named, each held by a count rather than a time: lookups' pages in
+flight together, no second parse of every AWS answer, Tencent clients reused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jobctl.ratelimit import lookups, paged
+
+
+def together(arrivals: list[float], held: float) -> int:
+    """Most requests that arrived within `held` seconds of one another: in flight together."""
+    return max(sum(1 for b in arrivals if a <= b < a + held) for a in arrivals)
+
+
+@pytest.mark.parametrize(("concurrency", "expected"), [(8, 5), (2, 2)])
+def test_describe_pages_go_out_together_within_concurrency(
+    cli, batch, proxy, concurrency, expected
+) -> None:
+    """450 jobs: 5 DescribeJobs pages before the stops and 5 after, each five together (two,
+    at --concurrency 2), never one after another; every job's row in the order given."""
+    jobs = [batch.add_job("RUNNABLE") for _ in range(450)]
+    held = 0.3
+    proxy.delays["describejobs"] = held
+    ran = cli(
+        "cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url, "--yes",
+        "--concurrency", str(concurrency), *jobs,
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    assert [r["job_id"] for r in ran.json()["results"]] == jobs
+    assert {r["outcome"] for r in ran.json()["results"]} == {"cancelled"}
+    pages = [s for s in proxy.seen if s.operation == "describejobs"]
+    assert len(pages) == 10
+    first = sorted(s.at for s in pages[:5])
+    assert together(first, held) == expected
+    # Each page asked for its own 100 ids (the last 50), all 450 once, before and after.
+    asked = [json.loads(s.body)["jobs"] for s in pages]
+    assert sorted(len(ids) for ids in asked) == [50, 50, *[100] * 8]
+    assert sorted(i for ids in asked[:5] for i in ids) == sorted(jobs)
+
+
+def test_paged_keeps_the_pages_order_and_raises_the_first_error() -> None:
+    import threading
+
+    release = threading.Barrier(3, timeout=30)
+
+    def call(page: int) -> int:
+        release.wait()  # all three in flight at once, or the barrier breaks
+        if page == 1:
+            raise ValueError("page 1")
+        return page * 10
+
+    with lookups(3), pytest.raises(ValueError, match="page 1"):
+        paged(call, [0, 1, 2])
+    release.reset()
+    with lookups(3):
+        assert paged(lambda page: (release.wait(), page)[1], [2, 0, 1]) == [2, 0, 1]
+    assert paged(lambda page: page, [3, 1]) == [3, 1]  # outside a run: one after another
+
+
+class CountingJson:
+    def __init__(self) -> None:
+        self.loads_calls = 0
+
+    def loads(self, text: object) -> object:
+        self.loads_calls += 1
+        return json.loads(text)  # type: ignore[arg-type]
+
+
+def test_an_aws_answer_is_parsed_once(cli, batch, monkeypatch) -> None:
+    """botocore parses every answer; jobctl's retry hook reads an answer again only when
+    botocore found nothing in it (an empty `{}` or a body that is not JSON)."""
+    from jobctl.providers import _aws
+
+    counting = CountingJson()
+    monkeypatch.setattr(_aws, "json", counting)
+    jobs = [batch.add_job("RUNNABLE") for _ in range(150)]
+    ran = cli("status", "-p", "aws-batch", "-o", "json", *jobs)
+    assert ran.code == 0, ran.stderr
+    assert len(ran.json()["results"]) == 150
+    assert counting.loads_calls == 0
+
+
+def test_a_tencent_run_reuses_its_clients(cli, tencent, monkeypatch) -> None:
+    """One client per request in flight at most, kept for the next: not one per thread the
+    engine starts (lookup, each sending thread, verification)."""
+    from tencentcloud.batch.v20170312 import batch_client
+
+    made: list[object] = []
+    original = batch_client.BatchClient.__init__
+
+    def counted(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        made.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(batch_client.BatchClient, "__init__", counted)
+    tencent.terminate_rate = None
+    jobs = [tencent.add_job(state="RUNNABLE", pinned=True) for _ in range(12)]
+    ran = cli(
+        "terminate", "-p", "tencent", "-o", "json", "--rate", "100", "--concurrency", "3",
+        "--yes", *jobs,
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    assert len(ran.json()["results"]) == 12
+    assert 1 <= len(made) <= 3
