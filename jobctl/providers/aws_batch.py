@@ -92,7 +92,6 @@ class AwsBatchProvider:
         self.endpoint: str = self.client.meta.endpoint_url
         self.bulk = BulkSupport.of(INFO.name, self.endpoint)
         self._bulk_methods = all(hasattr(self.client, m) for m, _ in _BULK.values())
-
         # Ids known to be service jobs (looked up with DescribeServiceJob straight away) and
         # container jobs (never asked for as service jobs, even once they are gone).
         self._service_ids: set[str] = set()
