@@ -117,6 +117,7 @@ class AuditLog:
         }
         if result.target is not None:
             entry["target"] = result.target
+        if result.target is not None or result.target_kind is not None:
             entry["target_kind"] = result.target_kind
         if result.children is not None:
             # An array parent's record says where its children stood (its final one: at the end).

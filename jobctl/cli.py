@@ -164,8 +164,8 @@ _stop_command(
 )
 _stop_command(
     Verb.TERMINATE,
-    "Stop jobs whatever their state: started ones too (Batch TerminateJob, IoT force=true, "
-    "Tencent TerminateJob).",
+    "Stop jobs whatever their state: started ones too (Batch TerminateJob or, for a service "
+    "job, TerminateServiceJob; IoT force=true; Tencent TerminateJob).",
 )
 
 

@@ -198,8 +198,8 @@ ForceCancelOpt = Annotated[
     bool,
     typer.Option(
         "-f", "--force",
-        help="Also stop started jobs: a RUNNING Batch job gets TerminateJob, IoT gets "
-        "force=true (executions in progress are cancelled too).",
+        help="Also stop started jobs: a RUNNING Batch job gets TerminateJob (a service job "
+        "TerminateServiceJob), IoT gets force=true (executions in progress are cancelled too).",
         rich_help_panel=SAFETY,
     ),
 ]  # fmt: skip

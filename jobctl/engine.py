@@ -133,7 +133,7 @@ class Engine(Verifying):
             state_before=before.native_state if before else None,
             children=before.children if before else None,
             target=ref.target,
-            target_kind=group.provider.info.target_label if ref.target is not None else None,
+            target_kind=_kind(group, ref, before),
         )
 
     def _lookup_and_plan(self, index: int, group: Group) -> list[PlannedStop]:
@@ -345,3 +345,11 @@ def _with_action(base: Result, action: Action) -> Result:
 
 def _error_code(exc: Exception) -> str:
     return exc.code if isinstance(exc, ProviderError) else type(exc).__name__
+
+
+def _kind(group: Group, ref: JobRef, before: JobState | None) -> str | None:
+    """A result's `target_kind`: its sub-target's word ("thing"), else the job's own kind
+    when its provider has more than one ("service-job"), else None."""
+    if ref.target is not None:
+        return group.provider.info.target_label
+    return before.kind if before is not None else None

@@ -63,6 +63,13 @@ class JobStatus:
 
     @classmethod
     def of(cls, provider: str, region: str | None, job: JobState) -> JobStatus:
+        message = _message(job)
+        extra = dict(job.extra)
+        if job.kind is not None:
+            # Not an ordinary job of its provider (a Batch service job): the row says so in
+            # every output, as a stop's result does in `target_kind`.
+            extra["kind"] = job.kind
+            message = f"{job.kind}: {message}" if message else job.kind
         return cls(
             provider=provider,
             region=region,
@@ -70,9 +77,9 @@ class JobStatus:
             state=job.native_state,
             phase=str(job.phase),
             name=job.name,
-            message=_message(job),
+            message=message,
             created_at=job.created_at,
-            extra=dict(job.extra),
+            extra=extra,
             children=job.children,
         )
 

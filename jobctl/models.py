@@ -133,6 +133,9 @@ class JobState:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # The job's children by phase, when it is made of child jobs (a Batch array parent).
     children: Children | None = None
+    # Which of its provider's kinds of job this is (`ProviderInfo.job_kinds`, e.g. Batch's
+    # "service-job"); None: the provider's ordinary job. Results carry it as `target_kind`.
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,8 @@ class Result:
     extra: Mapping[str, Any] = field(default_factory=dict)
     # The sub-target within the job this result is about (`JobRef.target`), and what its
     # provider calls such a target (`ProviderInfo.target_label`, e.g. "thing"); None: the job.
+    # Without a sub-target, `target_kind` is the job's own kind when its provider has more
+    # than one (`JobState.kind`: Batch's "service-job"); None: an ordinary job.
     target: str | None = None
     target_kind: str | None = None
     # Parts of the job still running after the stop, by the provider's name for them

@@ -230,7 +230,8 @@ def _for_text(
     """Text output's message also carries what JSON has fields for.
 
     The sub-target a row is about, in its provider's word ("thing dev-1:"; not for a table,
-    which has a column for it), and for --dry-run the exact native request: once, on the
+    which has a column for it), else the job's own kind when it is not its provider's
+    ordinary job ("service-job:"), and for --dry-run the exact native request: once, on the
     first row it carries, when one request carries many jobs (`said` keeps what was shown).
     """
     parts = []
@@ -238,6 +239,8 @@ def _for_text(
     if sub_target:
         kind = row.get("target_kind")
         parts.append(f"{kind} {sub_target}:" if kind else f"{sub_target}:")
+    elif row.get("target_kind") and not row.get("target"):
+        parts.append(f"{row['target_kind']}:")
     if row.get("message"):
         parts.append(str(row["message"]))
     if row.get("outcome") == "planned" and row.get("request"):

@@ -91,9 +91,17 @@ class TerminalConfirm:
 
 
 def job_rows(jobs: Sequence[JobState], now: float | None = None) -> list[list[str]]:
+    """The preview's rows; a job that is not its provider's ordinary kind says which it is
+    ("RUNNING service-job": stopping it stops a training job)."""
     now = time.time() if now is None else now
     return [
-        [job.job_id, job.native_state, job.name or "-", age(job.created_at, now)] for job in jobs
+        [
+            job.job_id,
+            job.native_state if job.kind is None else f"{job.native_state} {job.kind}",
+            job.name or "-",
+            age(job.created_at, now),
+        ]
+        for job in jobs
     ]
 
 

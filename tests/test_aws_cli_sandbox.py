@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,43 @@ def test_terminate_service_job_then_describe_and_list(aws, batch) -> None:
     )
     queues = aws("describe-job-queues")["jobQueues"]
     assert {q["jobQueueName"]: q["jobQueueType"] for q in queues}["sm-q"] == "SAGEMAKER_TRAINING"
+
+
+def test_jobctl_stops_1000_jobs_in_bulk_and_the_aws_cli_reads_each_outcome(
+    aws, batch, cli, proxy, clean_env
+) -> None:
+    """Issue 13's proof: 1000 jobs in every state a stop meets, terminated with the bulk API,
+    and each job's outcome is what a third party (the AWS CLI) then reads."""
+    states = ["RUNNABLE"] * 700 + ["PENDING"] * 100 + ["RUNNING"] * 150 + ["SUCCEEDED"] * 50
+    jobs = {batch.add_job(state): state for state in states}
+    ran = cli(
+        "terminate", "-p", "aws-batch", "-o", "json", "--yes", "--endpoint-url", proxy.url,
+        "-r", "drain", "-", stdin="\n".join(jobs).encode(),
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    sent = Counter(proxy.operations())
+    # 950 to stop, 50 a TerminateJobs; DescribeJobs 100 a call, before and after.
+    assert sent == {"terminatejobs": 19, "describejobs": 20}
+    assert sum(sent.values()) / len(jobs) <= 0.05
+    read: dict[str, Any] = {}
+    ids = list(jobs)
+    for start in range(0, len(ids), 100):
+        for job in aws("describe-jobs", "--jobs", *ids[start : start + 100])["jobs"]:
+            read[job["jobId"]] = job
+    results = ran.by_job()
+    assert len(results) == len(jobs)
+    for job, before in jobs.items():
+        seen = read[job]
+        if before == "SUCCEEDED":
+            assert results[job]["outcome"] == "already-finished"
+            assert seen["status"] == "SUCCEEDED"
+            continue
+        assert results[job]["outcome"] == "terminated", results[job]
+        assert results[job]["state_after"] == seen["status"] == "FAILED"
+        assert (seen["isTerminated"], seen["statusReason"]) == (True, "drain")
+    # Every job a request was sent for has its answer and its final outcome in the audit log.
+    log = clean_env / "state" / "jobctl" / "audit.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    stopped = sorted(job for job, state in jobs.items() if state != "SUCCEEDED")
+    for kind in ("answer", "final"):
+        assert sorted(r["job"] for r in records if r["record"] == kind) == stopped

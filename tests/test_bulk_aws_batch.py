@@ -178,6 +178,13 @@ def test_list_jobs_follows_every_page_and_every_status(provider, monkeypatch) ->
         return {"jobId": job_id, "jobName": f"n-{job_id}", "status": status, "createdAt": 1000}
 
     with Stubber(provider.client) as stubber:
+        # The queue's type first: a SAGEMAKER_TRAINING queue would be listed by ListServiceJobs.
+        queue = {"jobQueueName": "q", "jobQueueArn": "arn:q", "state": "ENABLED", "priority": 1}
+        stubber.add_response(
+            "describe_job_queues",
+            {"jobQueues": [{**queue, "computeEnvironmentOrder": [], "jobQueueType": "ECS"}]},
+            {"jobQueues": ["q"]},
+        )
         stubber.add_response(
             "list_jobs",
             {"jobSummaryList": [summary("a", "PENDING")], "nextToken": "t1"},

@@ -23,7 +23,17 @@ SCRIPTS = ROOT / "jobctl" / "completions"
 JOBCTL = installed_jobctl()
 pytestmark = pytest.mark.skipif(JOBCTL is None, reason="jobctl is not installed")
 
-BATCH_STATES = ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED"]
+# SCHEDULED is a service job's only (handed to SageMaker AI, not started).
+BATCH_STATES = [
+    "SUBMITTED",
+    "PENDING",
+    "RUNNABLE",
+    "SCHEDULED",
+    "STARTING",
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+]
 
 
 def shell(program: str, script: str, **env: str) -> list[str]:

@@ -217,14 +217,17 @@ APP: Command = {'help': None,
                                       'hidden': False,
                                       'envvar': [],
                                       'help': ('Also stop started jobs\\\\: a RUNNING Batch job '
-                                               'gets TerminateJob, IoT gets force=true '
+                                               'gets TerminateJob (a service job '
+                                               'TerminateServiceJob), IoT gets force=true '
                                                '(executions in progress are cancelled too).',
                                                'Also stop started jobs: a RUNNING Batch job gets '
-                                               'TerminateJob, IoT gets force=true (executions in '
-                                               'progress are cancelled too).',
+                                               'TerminateJob (a service job TerminateServiceJob), '
+                                               'IoT gets force=true (executions in progress are '
+                                               'cancelled too).',
                                                'Also stop started jobs: a RUNNING Batch job gets '
-                                               'TerminateJob, IoT gets force=true (executions in '
-                                               'progress are cancelled too).'),
+                                               'TerminateJob (a service job TerminateServiceJob), '
+                                               'IoT gets force=true (executions in progress are '
+                                               'cancelled too).'),
                                       'values': {'kind': 'none',
                                                  'choices': [],
                                                  'case_sensitive': True},
@@ -1790,6 +1793,7 @@ PROVIDERS: dict[str, Provider] = {'aws-batch': {'title': 'AWS Batch',
                'states': {'SUBMITTED': 'queued',
                           'PENDING': 'queued',
                           'RUNNABLE': 'queued',
+                          'SCHEDULED': 'queued',
                           'STARTING': 'running',
                           'RUNNING': 'running',
                           'SUCCEEDED': 'finished',

@@ -21,6 +21,15 @@ from jobctl.models import (
 )
 from jobctl.providers._arn import job_arns
 from jobctl.providers._batch_arrays import RANGES, UUID
+from jobctl.providers._batch_service import (
+    SERVICE_JOB,
+    SERVICE_LIMITATIONS,
+    SERVICE_MATRIX,
+    SERVICE_STATES,
+    TERMINATE_SERVICE,
+    judge_service,
+    plan_service,
+)
 from jobctl.providers.base import ProviderInfo, ReasonMode
 from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
 
@@ -33,13 +42,16 @@ INFO = ProviderInfo(
         "SUBMITTED": Q,
         "PENDING": Q,
         "RUNNABLE": Q,
+        # Service jobs only: handed to SageMaker AI, not started (_batch_service.py).
+        "SCHEDULED": Q,
         "STARTING": R,
         "RUNNING": R,
         "SUCCEEDED": F,
         "FAILED": F,
     },
     success_states=frozenset({"SUCCEEDED"}),
-    # UUIDs, array children (uuid:N) and multi-node nodes (uuid#N).
+    # UUIDs, array children (uuid:N) and multi-node nodes (uuid#N). Service jobs' ids are
+    # UUIDs too (AWS's examples: service-job/a4d6c728-8ee8-4c65-8e2a-9a5e8f4b7c3d).
     job_id_pattern=re.compile(UUID + r"(?:[:#][0-9]{1,5})?"),
     job_id_hint="a UUID such as 1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N or #N",
     reason_mode=ReasonMode.FIELD,
@@ -58,6 +70,7 @@ INFO = ProviderInfo(
             "running": "TerminateJob",
             "finished": "already-finished, no call",
         },
+        **SERVICE_MATRIX,
     },
     limitations={
         "reason_code": "no reasonCode field: sent inside reason as 'CODE: reason'",
@@ -66,7 +79,9 @@ INFO = ProviderInfo(
         "finish or it reaches the head of the queue (outcome: stopping)",
         "array_parent": "CancelJob of an array job stops its children not started yet; running "
         "ones go on (--force: TerminateJob). A parent is final when its last child is",
+        **SERVICE_LIMITATIONS,
     },
+    job_kinds={SERVICE_JOB: SERVICE_STATES},
     queues=True,
     describe_batch=100,
     send_batch=50,
@@ -97,7 +112,7 @@ INFO = ProviderInfo(
     region_env=("AWS_REGION", "AWS_DEFAULT_REGION"),
     profile_env=("AWS_PROFILE",),
     endpoint_env=("AWS_ENDPOINT_URL_BATCH", "AWS_ENDPOINT_URL"),
-    references=job_arns("batch", "AWS Batch"),
+    references=job_arns("batch", "AWS Batch", ("job", SERVICE_JOB)),
     ranges=RANGES,
 )
 
@@ -112,6 +127,9 @@ def native_reason(options: StopOptions) -> str:
 
 def plan(*, job: JobState, options: StopOptions) -> Action:
     """The aws-batch rows of the matrix (docs/ARCHITECTURE.md, "Plan and judge")."""
+    if job.kind == SERVICE_JOB:
+        reason = native_reason(options)
+        return plan_service(job=job, options=options, reason=reason, provider=INFO.name)
     if job.children is not None:
         return _plan_array_parent(job, job.children, options)
     return _plan_job(job, options)
@@ -151,6 +169,9 @@ def judge(
     ended FAILED for a reason other than the one jobctl sent ended on its own. An array
     parent is judged by its children.
     """
+    if operation == TERMINATE_SERVICE:
+        reason = native_reason(options)
+        return judge_service(before=before, after=after, options=options, reason=reason)
     if after is None:
         return not_seen()
     if after.children is not None:

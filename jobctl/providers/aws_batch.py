@@ -1,8 +1,10 @@
-"""AWS Batch: CancelJob / TerminateJob, and their bulk forms CancelJobs / TerminateJobs.
+"""AWS Batch: CancelJob / TerminateJob, and their bulk forms CancelJobs / TerminateJobs; for
+service jobs (SageMaker Training through Batch) TerminateServiceJob(s).
 
 The trap this adapter exists for: CancelJob answers 200 for a STARTING or RUNNING job and does
 nothing. jobctl looks every job up first and refuses (or, with --force, escalates to
-TerminateJob) instead of reporting a success that did not happen.
+TerminateJob) instead of reporting a success that did not happen. Service jobs' calls are in
+`_batch_service_api.py`, their rules in `_batch_service.py`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from jobctl.providers._batch_rules import (
     native_reason,
     plan,
 )
+from jobctl.providers._batch_service import ONLY_SERVICE_STATES, TERMINATE_SERVICE
 from jobctl.providers.base import BulkSupport, BulkUnsupported, ProviderConfig, ProviderInfo
 
 if TYPE_CHECKING:
@@ -30,8 +33,16 @@ if TYPE_CHECKING:
 # before.
 __all__ = ["CANCEL", "INFO", "TERMINATE", "AwsBatchProvider", "judge", "native_reason", "plan"]
 
-_BULK = {CANCEL: ("cancel_jobs", "CancelJobs"), TERMINATE: ("terminate_jobs", "TerminateJobs")}
-_SINGLE = {CANCEL: "cancel_job", TERMINATE: "terminate_job"}
+_BULK = {
+    CANCEL: ("cancel_jobs", "CancelJobs"),
+    TERMINATE: ("terminate_jobs", "TerminateJobs"),
+    TERMINATE_SERVICE: ("terminate_service_jobs", "TerminateServiceJobs"),
+}
+_SINGLE = {
+    CANCEL: "cancel_job",
+    TERMINATE: "terminate_job",
+    TERMINATE_SERVICE: "terminate_service_job",
+}
 # ListJobs calls in flight at once: every queue x state of a listing, within the API's rate.
 _LIST_FAN_OUT = 8
 # Per-job error codes in a bulk answer that the API documents as "retry the request".
@@ -81,6 +92,10 @@ class AwsBatchProvider:
         self.endpoint: str = self.client.meta.endpoint_url
         self.bulk = BulkSupport.of(INFO.name, self.endpoint)
         self._bulk_methods = all(hasattr(self.client, m) for m, _ in _BULK.values())
+        # Ids known to be service jobs (looked up with DescribeServiceJob straight away) and
+        # container jobs (never asked for as service jobs, even once they are gone).
+        self._service_ids: set[str] = set()
+        self._container_ids: set[str] = set()
 
     @property
     def send_batch(self) -> int:
@@ -108,12 +123,27 @@ class AwsBatchProvider:
         return Action.send(name, request, note)
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
-        """DescribeJobs, 100 ids a page; the pages in flight together as the run allows
-        (`ratelimit.paged`), read in their order."""
-        from jobctl.ratelimit import paged
+        """DescribeJobs, 100 ids a page, the pages in flight together as the run allows
+        (`ratelimit.paged`), read in their order; then DescribeServiceJob for each id
+        DescribeJobs did not know (`_batch_service_api.py`)."""
+        from jobctl.providers._batch_service_api import could_be_service_job, describe_service_jobs
 
         by_id = {ref.job_id: ref for ref in refs}
-        ids = list(by_id)
+        found = self._describe_jobs([i for i in by_id if i not in self._service_ids], by_id)
+        self._container_ids.update(state.job_id for state in found.values())
+        unknown = [
+            i
+            for i in by_id
+            if by_id[i] not in found and i not in self._container_ids and could_be_service_job(i)
+        ]
+        for job_id, state in describe_service_jobs(self.client, unknown).items():
+            self._service_ids.add(job_id)
+            found[by_id[job_id]] = state
+        return found
+
+    def _describe_jobs(self, ids: list[str], by_id: Mapping[str, JobRef]) -> dict[JobRef, JobState]:
+        from jobctl.ratelimit import paged
+
         pages = [
             ids[start : start + INFO.describe_batch]
             for start in range(0, len(ids), INFO.describe_batch)
@@ -142,8 +172,13 @@ class AwsBatchProvider:
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        queues = [selection.queue] if selection.queue else self.queue_names()
-        calls = [(queue, status) for queue in queues for status in sorted(selection.states)]
+        from jobctl.providers._batch_service_api import queue_types
+
+        calls = [
+            (queue, status, service)
+            for queue, service in queue_types(self.client, selection.queue)
+            for status in sorted(selection.states)
+        ]
         found: dict[str, JobState] = {}
         with ThreadPoolExecutor(max_workers=min(_LIST_FAN_OUT, len(calls) or 1)) as pool:
             # map keeps the calls' order, so which duplicate wins does not depend on timing.
@@ -152,9 +187,14 @@ class AwsBatchProvider:
                     found.setdefault(state.job_id, state)
         return list(found.values())
 
-    def _list_one(self, queue: str, status: str) -> list[JobState]:
+    def _list_one(self, queue: str, status: str, service: bool = False) -> list[JobState]:
         from jobctl.providers._aws import aws_errors, required
+        from jobctl.providers._batch_service_api import list_service_jobs
 
+        if service:  # a SAGEMAKER_TRAINING queue holds service jobs only
+            return list_service_jobs(self.client, queue, status)
+        if status in ONLY_SERVICE_STATES:
+            return []  # ListJobs knows no SCHEDULED
         states = []
         with aws_errors():
             for page in self.client.get_paginator("list_jobs").paginate(
@@ -166,14 +206,9 @@ class AwsBatchProvider:
 
     def queue_names(self) -> list[str]:
         """Every job queue's name (DescribeJobQueues): what `--queue` TAB offers."""
-        from jobctl.providers._aws import aws_errors, required
+        from jobctl.providers._batch_service_api import queue_types
 
-        names: list[str] = []
-        with aws_errors():
-            for page in self.client.get_paginator("describe_job_queues").paginate():
-                queues = required(page, "jobQueues", "DescribeJobQueues")
-                names.extend(str(q["jobQueueName"]) for q in queues)
-        return names
+        return [name for name, _ in queue_types(self.client)]
 
     def plan(self, *, ref: JobRef, job: JobState, options: StopOptions) -> Action:
         return plan(job=job, options=options)

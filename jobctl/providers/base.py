@@ -188,6 +188,10 @@ class ProviderInfo:
     target_label: str | None = None
     # A sub-target's native state -> phase (an IoT job execution's status).
     target_state_map: Mapping[str, Phase] = field(default_factory=dict)
+    # Kinds of job besides the ordinary one, each with the native states it can be in
+    # (Batch's "service-job": SageMaker Training through Batch). `JobState.kind` names one;
+    # a matrix row "VERB KIND" says what `plan` does for it; `state_map` maps every kind's states.
+    job_kinds: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Jobs live in named queues (`--queue`).
     queues: bool = False
     target_pattern: re.Pattern[str] | None = None

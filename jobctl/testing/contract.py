@@ -11,7 +11,9 @@ The matrix is words for `jobctl providers`; a cell reads one of:
     "<cell>; --force: TerminateJob"          and with --force, this instead
     "<cell>; --force: force=true"            ... the same operation with these parameters
 
-A row for a sub-target ("cancel --thing") may lead a cell with "execution QUEUED: ".
+A row for a sub-target ("cancel --thing") may lead a cell with "execution QUEUED: ". A row
+for a kind of job the provider has besides its ordinary one ("cancel service-job",
+`ProviderInfo.job_kinds`) is checked against that kind's states.
 """
 
 from __future__ import annotations
@@ -82,24 +84,33 @@ def _expected(text: str, base: Expected | None) -> Expected:
     return Expected(ActionKind.SEND, base.operation, dict(_PARAM.findall(text.split(";")[0])))
 
 
-def _rows(info: ProviderInfo) -> Iterator[tuple[str, Verb, bool, Mapping[str, str]]]:
-    """(row name, verb, for a sub-target, cells) for every row of the matrix."""
+def _rows(info: ProviderInfo) -> Iterator[tuple[str, Verb, bool, str | None, Mapping[str, str]]]:
+    """(row name, verb, for a sub-target, kind of job, cells) for every row of the matrix."""
     for row, cells in info.matrix.items():
         verb, *rest = row.split()
         assert verb in ("cancel", "terminate"), f"matrix row {row!r}: no verb"
         target = rest == [info.target_option] and info.target_option is not None
-        assert target or not rest, f"matrix row {row!r}: {rest} is not {info.target_option}"
+        kind = rest[0] if len(rest) == 1 and rest[0] in info.job_kinds else None
+        said = f"matrix row {row!r}: {rest} is neither {info.target_option} nor a kind of job"
+        assert target or kind is not None or not rest, said
         assert set(cells) == set(PHASES), f"matrix row {row!r} has phases {sorted(cells)}"
-        yield row, Verb(verb), target, cells
+        yield row, Verb(verb), target, kind, cells
 
 
 def options(verb: Verb, *, force: bool = False, code: str | None = None) -> StopOptions:
     return StopOptions(verb=verb, reason="conformance", reason_code=code, force=force)
 
 
-def job(info: ProviderInfo, state: str, phase: Phase) -> JobState:
+def job(info: ProviderInfo, state: str, phase: Phase, kind: str | None = None) -> JobState:
     succeeded = state in info.success_states
-    return JobState(job_id=JOB_ID, native_state=state, phase=phase, succeeded=succeeded)
+    return JobState(job_id=JOB_ID, native_state=state, phase=phase, succeeded=succeeded, kind=kind)
+
+
+def _states(info: ProviderInfo, kind: str | None) -> dict[str, Phase]:
+    """The native states a job of `kind` can be in (None: the ordinary job, every state)."""
+    if kind is None:
+        return dict(info.state_map)
+    return {s: p for s, p in info.state_map.items() if s in info.job_kinds[kind]}
 
 
 def ref(info: ProviderInfo, *, target: bool = False) -> JobRef:
@@ -111,11 +122,13 @@ def check_matrix(provider: Provider) -> None:
     plan() does what INFO.matrix says."""
     info = provider.info
     rows = list(_rows(info))
-    assert {verb for _, verb, _, _ in rows} == set(Verb), "the matrix needs both verbs"
+    assert {verb for _, verb, *_ in rows} == set(Verb), "the matrix needs both verbs"
     if info.target_option is not None:
-        assert any(target for *_, target, _ in rows), "a row per verb for the sub-target"
-    for row, verb, target, cells in rows:
-        states = info.target_state_map if target else info.state_map
+        assert any(target for _, _, target, *_ in rows), "a row per verb for the sub-target"
+    for named in info.job_kinds:
+        assert {v for _, v, _, k, _ in rows if k == named} == set(Verb), f"both verbs for {named}"
+    for row, verb, target, kind, cells in rows:
+        states = info.target_state_map if target else _states(info, kind)
         for phase_name, text in cells.items():
             base, forced = read_cell(text)
             phase = PHASES[phase_name]
@@ -124,12 +137,14 @@ def check_matrix(provider: Provider) -> None:
             for state in in_phase:
                 where = f"{info.name} {row}, {phase_name} ({state})"
                 planned = provider.plan(
-                    ref=ref(info, target=target), job=job(info, state, phase), options=options(verb)
+                    ref=ref(info, target=target),
+                    job=job(info, state, phase, kind),
+                    options=options(verb),
                 )
                 base.check(planned, where)
                 planned = provider.plan(
                     ref=ref(info, target=target),
-                    job=job(info, state, phase),
+                    job=job(info, state, phase, kind),
                     options=options(verb, force=True),
                 )
                 # A cell without "--force:" names the call --force leaves as it is.
@@ -147,17 +162,18 @@ def check_unknown_states_refused(provider: Provider) -> None:
 
 
 def operations(provider: Provider) -> set[str]:
-    """Every operation plan() may send for a job (not a sub-target)."""
+    """Every operation plan() may send for a job of any kind (not a sub-target)."""
     info = provider.info
     found = set()
-    for state, phase in info.state_map.items():
-        for verb in Verb:
-            for force in (False, True):
-                action = provider.plan(
-                    ref=ref(info), job=job(info, state, phase), options=options(verb, force=force)
-                )
-                if action.kind is ActionKind.SEND:
-                    found.add(str(action.operation))
+    for kind in (None, *info.job_kinds):
+        for state, phase in _states(info, kind).items():
+            for verb in Verb:
+                for force in (False, True):
+                    state_of = job(info, state, phase, kind)
+                    opts = options(verb, force=force)
+                    action = provider.plan(ref=ref(info), job=state_of, options=opts)
+                    if action.kind is ActionKind.SEND:
+                        found.add(str(action.operation))
     return found
 
 
