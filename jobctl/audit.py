@@ -27,8 +27,8 @@ import stat
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -93,6 +93,8 @@ class AuditLog:
         self._warned = False
         self._why = ""
         self.written = 0
+        # Set on a thread inside `burst`: its records wait for the burst's end to be written.
+        self._bursting = threading.local()
 
     def record(self, result: Result, options: StopOptions, *, kind: Kind) -> None:
         entry: dict[str, Any] = {
@@ -123,8 +125,21 @@ class AuditLog:
             # An array parent's record says where its children stood (its final one: at the end).
             entry["children"] = result.children.as_dict()
         self._pending.append((json.dumps(entry, ensure_ascii=True) + "\n").encode())
-        if not self._leaving:
+        if not self._leaving and not getattr(self._bursting, "on", False):
             self._flush(wait=not self._blocked)
+
+    @contextmanager
+    def burst(self) -> Iterator[None]:
+        """Records made inside (on this thread) go in one write when it ends, not one each:
+        a group's final records, made one after another once its jobs are decided. A record
+        another thread writes meanwhile takes them along, as it takes any pending line."""
+        self._bursting.on = True
+        try:
+            yield
+        finally:
+            self._bursting.on = False
+            if not self._leaving:
+                self._flush(wait=not self._blocked)
 
     def close(self) -> None:
         """The end of a run: one last try with the full time limit, then keep what is left."""

@@ -253,11 +253,14 @@ class Engine(Verifying):
 
     def _report_final(self, index: int, stops: list[PlannedStop]) -> None:
         """The audit log ends with the truth: each answered job's outcome as the user got it."""
-        for stop in stops:
-            key = (index, stop.ref)
-            with self._lock:
-                answered, result = key in self._answered, self._results.get(key)
-            if answered and result is not None:
+        with self._lock:
+            finals = [
+                self._results[(index, stop.ref)]
+                for stop in stops
+                if (index, stop.ref) in self._answered and (index, stop.ref) in self._results
+            ]
+        with self.hooks.records():
+            for result in finals:
                 self.hooks.on_final(result)
 
     def _unsent(self, group: Group, stop: PlannedStop) -> Result:

@@ -8,6 +8,7 @@ asks nothing itself: what it tells and asks goes through `Callbacks`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -183,6 +184,7 @@ def _execute(args: StopArgs, options: StopOptions, groups: list[Group], cb: Call
         on_sent=sent,
         on_final=audited("final"),
         on_unanswered=audited("unanswered"),
+        records=audit.burst if audit is not None else nullcontext,
         on_update=seen,
         on_notice=cb.on_notice,
         stop=cb.interrupt,

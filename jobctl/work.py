@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,8 @@ class Hooks:
     on_sent: Callable[[Result], None] = lambda result: None
     on_final: Callable[[Result], None] = lambda result: None
     on_unanswered: Callable[[Result], None] = lambda result: None
+    # Around a run of on_final calls (a group's end): what they record may be written at once.
+    records: Callable[[], AbstractContextManager[None]] = nullcontext
     # A job still stopping changed state while --wait polled (for a live view).
     on_update: Callable[[Result], None] = lambda result: None
     on_notice: Callable[[str], None] = lambda text: None

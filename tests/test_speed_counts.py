@@ -105,3 +105,31 @@ def test_a_tencent_run_reuses_its_clients(cli, tencent, monkeypatch) -> None:
     assert ran.code == 0, ran.stderr
     assert len(ran.json()["results"]) == 12
     assert 1 <= len(made) <= 3
+
+
+def test_a_groups_final_audit_records_go_in_one_write(cli, batch, tmp_path, monkeypatch) -> None:
+    """150 jobs: the log still says each job's answer, then its final outcome; the 150 final
+    records reach the file in one write, not one write (open, lock, close) each."""
+    import os
+
+    import jobctl.audit
+
+    writes: list[bytes] = []
+    real_write = os.write
+
+    def write(fd: int, data: bytes) -> int:
+        writes.append(bytes(data))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(jobctl.audit.os, "write", write)
+    jobs = [batch.add_job("RUNNABLE") for _ in range(150)]
+    ran = cli("cancel", "-p", "aws-batch", "-o", "json", "--yes", *jobs)
+    assert ran.code == 0, ran.stderr
+    path = tmp_path / "state" / "jobctl" / "audit.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    kinds = {job: [line["record"] for line in lines if line["job"] == job] for job in jobs}
+    assert kinds == dict.fromkeys(jobs, ["answer", "final"])
+    assert [line["outcome"] for line in lines if line["record"] == "final"] == ["cancelled"] * 150
+    with_finals = [data for data in writes if b'"record": "final"' in data]
+    assert len(with_finals) == 1
+    assert with_finals[0].count(b"\n") == 150
