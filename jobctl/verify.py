@@ -1,8 +1,9 @@
 """Verify and wait: what each accepted stop did, judged by its provider from the state after.
 
-The engine's second half, mixed into `Engine`: one lookup after the stops, the follow-up stops
-a judgement asks for (--force), and with --wait, lookups until every job is final or time is
-up. Knows the Provider protocol and nothing of any cloud.
+The engine's second half, mixed into `Engine`: one lookup of the accepted stops, a page at a
+time as they are answered (`CheckPages`), the follow-up stops a judgement asks for (--force),
+and with --wait, lookups until every job is final or time is up. Knows the Provider protocol
+and nothing of any cloud.
 """
 
 from __future__ import annotations
