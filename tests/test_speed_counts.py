@@ -128,7 +128,7 @@ def test_a_groups_final_audit_records_go_in_one_write(cli, batch, tmp_path, monk
     path = tmp_path / "state" / "jobctl" / "audit.jsonl"
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     kinds = {job: [line["record"] for line in lines if line["job"] == job] for job in jobs}
-    assert kinds == dict.fromkeys(jobs, ["answer", "final"])
+    assert kinds == {job: ["answer", "final"] for job in jobs}
     assert [line["outcome"] for line in lines if line["record"] == "final"] == ["cancelled"] * 150
     with_finals = [data for data in writes if b'"record": "final"' in data]
     assert len(with_finals) == 1

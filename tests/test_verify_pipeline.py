@@ -73,3 +73,42 @@ def test_the_checks_keep_within_concurrency(cli, batch, proxy, no_bulk) -> None:
     assert {r["outcome"] for r in ran.json()["results"]} == {"cancelled"}
     assert len(after_first_stop(proxy, "describejobs")) == 3
     assert together([s.at for s in proxy.seen], held) <= 4
+
+
+def test_an_escalation_found_on_an_early_page_is_sent_after_the_last_stop(
+    cli, batch, proxy, no_bulk, tmp_path
+) -> None:
+    """--force, 150 jobs: one starts before its CancelJob lands, and its page is checked while
+    other stops are still out. Its TerminateJob still goes after the last CancelJob, as before:
+    it ends cancelled by TerminateJob, the other 149 by CancelJob, both requests audited."""
+    jobs = [batch.add_job("RUNNABLE") for _ in range(150)]
+    raced = jobs[3]
+
+    def start_it(seen) -> None:
+        if raced in json.loads(seen.body or b"{}").get("jobId", ""):
+            batch.set_state(raced, "RUNNING")
+
+    proxy.before["canceljob"] = start_it
+    ran = cli(
+        "cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url, "--yes",
+        "--force", *jobs,
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    by_job = ran.by_job()
+    assert (by_job[raced]["outcome"], by_job[raced]["operation"]) == ("cancelled", "TerminateJob")
+    assert "escalated to TerminateJob (--force)" in by_job[raced]["message"]
+    others = {(r["outcome"], r["operation"]) for job, r in by_job.items() if job != raced}
+    assert others == {("cancelled", "CancelJob")}
+    seen = [s.operation for s in proxy.seen]
+    first_page = after_first_stop(proxy, "describejobs")[0]
+    assert proxy.seen.index(first_page) < max(i for i, op in enumerate(seen) if op == "canceljob")
+    assert raced in json.loads(first_page.body)["jobs"]
+    assert seen.count("terminatejob") == 1
+    assert seen.index("terminatejob") > max(i for i, op in enumerate(seen) if op == "canceljob")
+    audit = (tmp_path / "state" / "jobctl" / "audit.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in audit if raced in line]
+    assert [(r["record"], r["operation"]) for r in records] == [
+        ("answer", "CancelJob"),
+        ("answer", "TerminateJob"),
+        ("final", "TerminateJob"),
+    ]
