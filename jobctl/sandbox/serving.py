@@ -138,6 +138,15 @@ def describe(sandbox: Sandbox, env_file: Path | None) -> str:
         "  jobctl list -p aws-batch --queue demo-q",
         f"  jobctl cancel -p aws-batch {running}        # refused: it is RUNNING",
         f"  jobctl terminate -p aws-batch {running} --wait",
+        f"  jobctl terminate -p aws-batch {seeded.batch_service['running']} --wait"
+        "   # a service job: TerminateServiceJob",
+    ]
+    if seeded.extra:
+        lines.append(
+            f"  jobctl cancel -p aws-batch --queue {EXTRA_QUEUE} --all --yes"
+            "   # the extra jobs, 50 to a CancelJobs request"
+        )
+    lines += [
         f"  aws batch describe-service-job --job-id {seeded.batch_service['running']}"
         "   # any AWS client, bulk and service-job calls included",
     ]
