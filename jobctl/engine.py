@@ -29,7 +29,7 @@ from jobctl.providers.base import BulkUnsupported
 from jobctl.ratelimit import RateLimiter, pacing
 from jobctl.sanitize import redact
 from jobctl.summary import Summary, exit_code_for, summarize
-from jobctl.verify import CheckPages, Verifying, describe_error
+from jobctl.verify import UNANSWERED, CheckPages, Verifying, describe_error
 from jobctl.wait_notice import wait_timeout_notice
 from jobctl.work import Group, Hooks, RunSettings
 
@@ -318,6 +318,17 @@ class Engine(Verifying):
             if answer.accepted:
                 result = replace(base, outcome=Outcome.STOPPING, request_id=answer.request_id)
                 reported = replace(result, message="stop accepted; not verified yet")
+            elif answer.unanswered:
+                # It may have taken: checked like an accepted stop, judged by verify.verified.
+                lost = f"{answer.error_code}: {answer.message}"
+                result = replace(
+                    base,
+                    outcome=Outcome.STOPPING,
+                    message=f"no answer to the stop request ({lost}); checking whether it took",
+                    request_id=answer.request_id,
+                    extra={**base.extra, UNANSWERED: lost},
+                )
+                reported = result
             else:
                 outcome = (
                     Outcome.ALREADY_FINISHED

@@ -240,6 +240,9 @@ class SendResult:
     already_finished: bool = False
     # Nothing was sent: the job moved, before it could be, into a state the matrix refuses.
     refused: bool = False
+    # The request went out and no answer said what became of it (a server error after every
+    # retry, a timeout, a dropped connection): it may have taken; the look after decides.
+    unanswered: bool = False
     # What carried this job's stop when not the request its chunk went out in (a bulk call's
     # job sent again alone): that operation and request, for the result and the audit log.
     operation: str | None = None

@@ -33,6 +33,12 @@ if TYPE_CHECKING:
     from jobctl.work import Group, Hooks, RunSettings
 
 
+# Result.extra's key for a stop request that went out and got no answer saying what became of
+# it (SendResult.unanswered): "CODE: message".
+UNANSWERED = "unanswered"
+_STOPPED = frozenset({Outcome.CANCELLED, Outcome.TERMINATED})
+
+
 def verified(
     provider: Provider,
     options: StopOptions,
@@ -45,7 +51,11 @@ def verified(
 
     Also the stop to send next, when the provider says this one could not stop the job.
     """
+    lost = result.extra.get(UNANSWERED)
     if after is None and lookup_error is not None:
+        if lost is not None:
+            message = f"{lost}: no answer to the stop request, and could not look: {lookup_error}"
+            return replace(result, outcome=Outcome.FAILED, message=message), None
         message = f"stop accepted; could not verify it: {lookup_error}"
         return replace(result, outcome=Outcome.STOPPING, message=message), None
     judgement = provider.judge(
@@ -55,10 +65,22 @@ def verified(
         options=options,
         previous=result.state_after,
     )
+    outcome, message = judgement.outcome, judgement.message
+    if lost is not None and outcome in _STOPPED:
+        message = f"{message} (the stop request's answer was lost: {lost})"
+    elif lost is not None and outcome is Outcome.STOPPING:
+        # Nothing says the stop took: failed, never reported as on its way. Sending it again
+        # is harmless, as the row says.
+        state = after.native_state if after is not None else "not found"
+        outcome = Outcome.FAILED
+        message = (
+            f"{lost}: no answer to the stop request, and the job is still {state}: it may not "
+            "have been stopped; run the command again"
+        )
     judged = replace(
         result,
-        outcome=judgement.outcome,
-        message=judgement.message,
+        outcome=outcome,
+        message=message,
         state_after=after.native_state if after is not None else result.state_after,
         still_running=judgement.still_running,
         extra={**result.extra, **judgement.extra},

@@ -234,3 +234,61 @@ def test_once_an_endpoint_answered_in_bulk_the_dry_run_says_so_plainly(cli, batc
     assert planned[0]["request"] == {"jobs": jobs[2:], "reason": "r"}
     # The real run's lookups before and after, the dry run's one; one CancelJobs.
     assert Counter(proxy.operations()) == {"describejobs": 3, "canceljobs": 1}
+
+
+def _server_error_after(monkeypatch, *, applied: bool) -> list[int]:
+    """CancelJobs answers 500 every time, after doing its work (`applied`) or without it."""
+    from jobctl.sandbox import batch_api
+    from jobctl.sandbox.batch_service import ServiceError
+
+    handler, calls = batch_api.HANDLERS["canceljobs"], []
+
+    def broken(call):
+        calls.append(1)
+        if applied:
+            handler(call)
+        raise ServiceError("We encountered an internal error", "ServerException")
+
+    monkeypatch.setitem(batch_api.HANDLERS, "canceljobs", broken)
+    return calls
+
+
+def test_a_stop_whose_answer_is_lost_but_took_is_reported_by_what_it_did(
+    cli, batch, proxy, monkeypatch
+) -> None:
+    """CancelJobs applied, then a 500 after every retry: the jobs are cancelled, and the rows
+    say so, with the lost answer; never 'failed' for jobs that were stopped."""
+    calls = _server_error_after(monkeypatch, applied=True)
+    jobs = [batch.add_job("RUNNABLE") for _ in range(3)]
+    ran = cli("cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url, *jobs)
+    assert ran.code == 0, ran.stderr
+    assert len(calls) > 1  # botocore retried the 500 before giving up
+    for job in jobs:
+        row = ran.by_job()[job]
+        assert (row["outcome"], row["state_after"]) == ("cancelled", "FAILED")
+        assert "answer was lost: ServerException" in row["message"]
+        assert batch.job(job).status == "FAILED"
+
+
+def test_a_stop_whose_answer_is_lost_and_did_not_take_is_failed(
+    cli, batch, proxy, monkeypatch, clean_env
+) -> None:
+    """A 500 and the jobs unchanged: failed, exit 1, with what to do; the audit log has the
+    request's answer record and the final outcome."""
+    _server_error_after(monkeypatch, applied=False)
+    jobs = [batch.add_job("RUNNABLE") for _ in range(3)]
+    ran = cli("cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url, *jobs)
+    assert ran.code == 1, ran.stderr
+    for job in jobs:
+        row = ran.by_job()[job]
+        assert row["outcome"] == "failed"
+        assert row["message"].startswith("ServerException: We encountered an internal error")
+        assert (
+            "still RUNNABLE: it may not have been stopped; run the command again"
+            in (row["message"])
+        )
+    log = clean_env / "state" / "jobctl" / "audit.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sorted((r["record"], r["job"]) for r in records) == sorted(
+        [("answer", job) for job in jobs] + [("final", job) for job in jobs]
+    )

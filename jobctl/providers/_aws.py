@@ -242,6 +242,17 @@ def is_missing_operation(exc: botocore.exceptions.ClientError) -> bool:
     return error_code(exc) in _NO_SUCH_OPERATION or status in (404, 405, 501)
 
 
+def answer_lost(exc: Exception) -> bool:
+    """A request that went out and got no answer saying what became of it: a 5xx after every
+    retry, a read timeout, a connection closed mid-answer. A refused connection sent nothing."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return int(status) >= 500
+    return isinstance(
+        exc, botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectionClosedError
+    )
+
+
 _NO_SUCH_OPERATION = frozenset({"UnknownOperationException", "InvalidAction", "404", "NotFound"})
 
 

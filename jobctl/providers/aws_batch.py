@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from jobctl.errors import ProviderError
 from jobctl.models import Action, JobRef, JobState, Selection, SendResult, StopOptions
 from jobctl.providers._batch_arrays import children_of
 from jobctl.providers._batch_rules import (
@@ -50,11 +49,17 @@ _LIST_FAN_OUT = 8
 _RETRY_ALONE = frozenset({"ThrottlingException", "ServerException", "TooManyRequestsException"})
 
 
-def _all_failed(failure: Exception, count: int) -> list[SendResult]:
-    code = getattr(failure, "code", type(failure).__name__)
-    request_id = getattr(failure, "request_id", None)
-    message = getattr(failure, "message", str(failure))
-    return [SendResult(False, request_id, code, message) for _ in range(count)]
+def _all_failed(exc: Exception, count: int) -> list[SendResult]:
+    """A stop request's failure, for each of its `count` jobs; `unanswered` when it went out
+    and no answer said what became of it (the look after decides)."""
+    from jobctl.providers._aws import answer_lost, translate
+
+    failure = translate(exc)
+    lost = answer_lost(exc)
+    return [
+        SendResult(False, failure.request_id, failure.code, failure.message, unanswered=lost)
+        for _ in range(count)
+    ]
 
 
 def _job_state(raw: Mapping[str, Any]) -> JobState:
@@ -226,22 +231,23 @@ class AwsBatchProvider:
         return bulk
 
     def _send_one(self, stop: PlannedStop) -> SendResult:
-        from jobctl.providers._aws import aws_errors, request_id_of
+        import botocore.exceptions
+
+        from jobctl.providers._aws import request_id_of
 
         operation = str(stop.action.operation)
         method = getattr(self.client, _SINGLE[operation])
         try:
-            with aws_errors():
-                response = method(**stop.action.request)
-        except ProviderError as exc:
-            return SendResult(False, exc.request_id, exc.code, exc.message)
+            response = method(**stop.action.request)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            return _all_failed(exc, 1)[0]
         return SendResult(True, request_id_of(response))
 
     def _send_bulk(self, stops: Sequence[PlannedStop]) -> list[SendResult] | None:
         """One CancelJobs/TerminateJobs call; None when the endpoint does not have it."""
         import botocore.exceptions
 
-        from jobctl.providers._aws import is_missing_operation, request_id_of, translate
+        from jobctl.providers._aws import is_missing_operation, request_id_of
         from jobctl.ratelimit import current_pacing
 
         operation = str(stops[0].action.operation)
@@ -260,9 +266,9 @@ class AwsBatchProvider:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 500
             if status < 500:
                 self.bulk.settle(True)  # refused, throttled: the call is there
-            return _all_failed(translate(exc), len(stops))
+            return _all_failed(exc, len(stops))
         except botocore.exceptions.BotoCoreError as exc:
-            return _all_failed(translate(exc), len(stops))
+            return _all_failed(exc, len(stops))
         self.bulk.settle(True)
         request_id = request_id_of(response)
         errors = {str(e.get("job")): e for e in response.get("errors", [])}
