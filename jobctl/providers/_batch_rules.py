@@ -31,7 +31,7 @@ from jobctl.providers._batch_service import (
     plan_service,
 )
 from jobctl.providers.base import ProviderInfo, ReasonMode
-from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
+from jobctl.providers.judging import not_seen, on_its_own, stop_not_taken, stopped_outcome
 
 Q, R, F = Phase.QUEUED, Phase.RUNNING, Phase.FINISHED
 
@@ -171,7 +171,9 @@ def judge(
     """
     if operation == TERMINATE_SERVICE:
         reason = native_reason(options)
-        return judge_service(before=before, after=after, options=options, reason=reason)
+        return judge_service(
+            before=before, after=after, options=options, reason=reason, provider=INFO.name
+        )
     if after is None:
         return not_seen()
     if after.children is not None:
@@ -188,6 +190,9 @@ def _judge_job(
         return _judge_failed(after, operation, options)
     if after.phase is Phase.RUNNING and operation == CANCEL:
         return _started_before_cancel(after, options, previous)
+    unchanged = stop_not_taken(after, operation, _retry(after, options))
+    if unchanged is not None:
+        return unchanged
     if after.native_state == "PENDING":
         message = "stop accepted; PENDING jobs are cancelled once their dependencies finish"
     elif after.native_state == "RUNNABLE":
@@ -278,6 +283,9 @@ def _judge_array_parent(
     escalated = operation == TERMINATE and options.verb is Verb.CANCEL
     words = children.words()
     if not children.done:
+        unchanged = stop_not_taken(after, operation, _retry(after, options))
+        if unchanged is not None and after.phase is not Phase.FINISHED:
+            return replace(unchanged, message=f"{words}; {unchanged.message}")
         running = children.running
         if operation != CANCEL or not running:
             said = "cancel escalated to TerminateJob (--force); " if escalated else ""
@@ -312,6 +320,10 @@ def _judge_array_parent(
             f"{said}every child finished (the parent still says {after.native_state})",
         )
     return replace(judged, message=f"{words}; {judged.message}")
+
+
+def _retry(after: JobState, options: StopOptions) -> str:
+    return f"'jobctl {options.verb} -p {INFO.name} {after.job_id}'"
 
 
 def _running(count: int) -> str:
