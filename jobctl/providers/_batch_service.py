@@ -26,6 +26,9 @@ SERVICE_STATES = frozenset(
 )
 # States a container job never has: ListJobs is not asked for them.
 ONLY_SERVICE_STATES = frozenset({"SCHEDULED"})
+# `JobState.extra` key of an id DescribeJobs does not know and DescribeServiceJob was denied
+# for: which kind it is, and whether it exists, is not known; `plan` sends it nothing.
+UNCHECKED = "unchecked"
 # The queue type (DescribeJobQueues' `jobQueueType`) whose jobs are service jobs.
 QUEUE_TYPE = "SAGEMAKER_TRAINING"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from jobctl.models import JobState
 from jobctl.providers._batch_rules import INFO
-from jobctl.providers._batch_service import QUEUE_TYPE, SERVICE_JOB, SERVICE_STATES
+from jobctl.providers._batch_service import QUEUE_TYPE, SERVICE_JOB, SERVICE_STATES, UNCHECKED
 
 # DescribeServiceJob calls in flight at once (one call per id: the API has no batch form).
 _FAN_OUT = 8
@@ -31,6 +31,8 @@ def service_job_state(raw: Mapping[str, Any], *, queue: str | None = None) -> Jo
     extra: dict[str, Any] = {}
     if raw.get("statusReason"):
         extra["status_reason"] = raw["statusReason"]
+    if raw.get(UNCHECKED):
+        extra[UNCHECKED] = extra["status_reason"] = raw[UNCHECKED]
     # DescribeServiceJob always says; ListServiceJobs only when true.
     if isinstance(raw.get("isTerminated"), bool):
         extra["is_terminated"] = raw["isTerminated"]
@@ -46,8 +48,12 @@ def service_job_state(raw: Mapping[str, Any], *, queue: str | None = None) -> Jo
         succeeded=status in INFO.success_states,
         created_at=created / 1000 if isinstance(created, int | float) else None,
         extra=extra,
-        kind=SERVICE_JOB,
+        kind=None if UNCHECKED in extra else SERVICE_JOB,
     )
+
+
+def _unchecked(error: Exception) -> str:
+    return f"could not check whether it is a service job: {error}"
 
 
 def could_be_service_job(job_id: str) -> bool:
@@ -73,14 +79,26 @@ def _describe_one(client: Any, job_id: str) -> Mapping[str, Any] | None:
     at all: an endpoint without the operation, such as moto's)."""
     import botocore.exceptions
 
-    from jobctl.providers._aws import error_code, is_missing_operation, required, translate
+    from jobctl.providers._aws import (
+        DENIED_PREFIX,
+        error_code,
+        is_missing_operation,
+        required,
+        translate,
+    )
 
     try:
         answer = client.describe_service_job(jobId=job_id)
     except botocore.exceptions.ClientError as exc:
-        if error_code(exc) in _UNKNOWN_CODES or is_missing_operation(exc):
+        code = error_code(exc)
+        if code in _UNKNOWN_CODES or is_missing_operation(exc):
             return None
-        raise translate(exc) from exc
+        error = translate(exc)
+        if code.startswith(DENIED_PREFIX):
+            # A policy without batch:DescribeServiceJob costs this id only, not the run: it
+            # is neither found nor missing, and nothing is sent to it (UNCHECKED).
+            return {"jobId": job_id, "status": "", UNCHECKED: _unchecked(error)}
+        raise error from exc
     except botocore.exceptions.BotoCoreError as exc:
         raise translate(exc) from exc
     # An unreadable answer has no `status`: its job is unknown, not missing.

@@ -137,7 +137,8 @@ class AwsBatchProvider:
             if by_id[i] not in found and i not in self._container_ids and could_be_service_job(i)
         ]
         for job_id, state in describe_service_jobs(self.client, unknown).items():
-            self._service_ids.add(job_id)
+            if state.kind is not None:  # not one DescribeServiceJob was denied for
+                self._service_ids.add(job_id)
             found[by_id[job_id]] = state
         return found
 
