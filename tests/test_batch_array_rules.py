@@ -58,7 +58,9 @@ def test_ranges_expand_to_children(job_id: str, expanded: list[str] | None) -> N
 @pytest.mark.parametrize(
     ("job_id", "said"),
     [
-        (f"{ID}:3-1", f"runs backwards: START must not be past END, e.g. {ID}:1-3"),
+        (f"{ID}:3-1", f"runs backwards: START must not be past END; write {ID}:1-3"),
+        (f"{ID}:20000-10", "goes past index 9999"),
+        (f"{ID}:0-" + "9" * 5000, "goes past index 9999"),
         (f"{ID}:0-10000", "goes past index 9999: an AWS Batch array job has at most 10,000"),
         (f"{ID}:3-", f"malformed array child range '{ID}:3-': write ID:START-END"),
         (f"{ID}:1-2-3", "malformed array child range"),

@@ -281,8 +281,15 @@ PARENT = "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1"
 @pytest.mark.parametrize(
     ("tokens", "said"),
     [
-        ((f"{PARENT}:5-2",), "runs backwards: START must not be past END, e.g. "),
+        ((f"{PARENT}:5-2",), f"runs backwards: START must not be past END; write {PARENT}:2-5"),
         ((f"{PARENT}:0-10000",), "an AWS Batch array job has at most 10,000 children"),
+        # Never a suggestion that is itself out of range, never Python's own int() limit.
+        ((f"{PARENT}:20000-10",), "goes past index 9999"),
+        ((f"{PARENT}:0-" + "9" * 5000,), "goes past index 9999"),
+        ((f"{PARENT}:" + "9" * 5000 + "-1",), "goes past index 9999"),
+        # A single child past the last index is no valid id either.
+        ((f"{PARENT}:99999",), "(an array child, 0-9999)"),
+        ((f"{PARENT}:10000",), "(an array child, 0-9999)"),
         ((f"{PARENT}:3-",), "malformed array child range"),
         (("not-a-uuid:0-3",), "'not-a-uuid' is not an AWS Batch job id"),
         (

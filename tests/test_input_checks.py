@@ -35,12 +35,14 @@ def refused(ran, proxy, line: str, code: int = 2) -> None:
         (
             ("-p", "aws-batch", "job-abc"),
             "'job-abc' is not a valid aws-batch job id: expected a UUID such as "
-            "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N or #N",
+            "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N (an array child, 0-9999) "
+            "or #N (a multi-node node)",
         ),
         (
             ("-p", "aws-batch", f"{UNKNOWN_JOB}:x"),
             f"'{UNKNOWN_JOB}:x' is not a valid aws-batch job id: expected a UUID such as "
-            "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N or #N",
+            "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N (an array child, 0-9999) "
+            "or #N (a multi-node node)",
         ),
         (
             (MARS,),

@@ -20,7 +20,7 @@ from jobctl.models import (
     Verb,
 )
 from jobctl.providers._arn import job_arns
-from jobctl.providers._batch_arrays import RANGES, UUID
+from jobctl.providers._batch_arrays import INDEX, RANGES, UUID
 from jobctl.providers._batch_service import (
     SERVICE_JOB,
     SERVICE_LIMITATIONS,
@@ -53,8 +53,9 @@ INFO = ProviderInfo(
     success_states=frozenset({"SUCCEEDED"}),
     # UUIDs, array children (uuid:N) and multi-node nodes (uuid#N). Service jobs' ids are
     # UUIDs too (AWS's examples: service-job/a4d6c728-8ee8-4c65-8e2a-9a5e8f4b7c3d).
-    job_id_pattern=re.compile(UUID + r"(?:[:#][0-9]{1,5})?"),
-    job_id_hint="a UUID such as 1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N or #N",
+    job_id_pattern=re.compile(UUID + rf"(?::{INDEX}|#[0-9]{{1,5}})?"),
+    job_id_hint="a UUID such as 1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N (an "
+    "array child, 0-9999) or #N (a multi-node node)",
     reason_mode=ReasonMode.FIELD,
     reason_code_mode=ReasonMode.PREFIX,
     reason_limit=1024,
