@@ -181,7 +181,7 @@ def judge(
     if after is None:
         return not_seen()
     if after.children is not None:
-        return _judge_array_parent(after, after.children, operation, options)
+        return _judge_array_parent(after, after.children, before.children, operation, options)
     return _judge_job(after, operation, options, previous)
 
 
@@ -280,7 +280,11 @@ def _plan_array_parent(job: JobState, children: Children, options: StopOptions) 
 
 
 def _judge_array_parent(
-    after: JobState, children: Children, operation: str, options: StopOptions
+    after: JobState,
+    children: Children,
+    before_children: Children | None,
+    operation: str,
+    options: StopOptions,
 ) -> Judgement:
     """Final when every child is, whatever the parent's own status says meanwhile: AWS ends a
     cancelled parent only once its last child has ended."""
@@ -310,12 +314,21 @@ def _judge_array_parent(
             f"run 'jobctl terminate -p {INFO.name} {after.job_id}'",
             still_running={"children": running},
         )
-    if after.phase is Phase.FINISHED:
-        judged = _judge_job(after, operation, options, None)
-    elif children.states.get("SUCCEEDED", 0) >= children.total:
+    # Every child final. A stop ends a child FAILED, so it is this stop's doing only if some
+    # child reached FAILED after it; else they all finished on their own, whatever the parent
+    # (which lags) says meanwhile.
+    failed_before = before_children.states.get("FAILED", 0) if before_children else 0
+    if children.states.get("SUCCEEDED", 0) >= children.total:
         judged = Judgement(
             Outcome.ALREADY_FINISHED, "every child succeeded on its own before the stop took effect"
         )
+    elif children.states.get("FAILED", 0) <= failed_before:
+        judged = Judgement(
+            Outcome.ALREADY_FINISHED,
+            "every child finished on its own before the stop took effect (none failed after it)",
+        )
+    elif after.phase is Phase.FINISHED:
+        judged = _judge_job(after, operation, options, None)
     else:
         # The parent still says PENDING: its children are final, and it will be.
         said = "cancel escalated to TerminateJob (--force); " if escalated else ""
