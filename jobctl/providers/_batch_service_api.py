@@ -124,16 +124,25 @@ def list_service_jobs(client: Any, queue: str, status: str) -> list[JobState]:
 def queue_types(client: Any, queue: str | None = None) -> list[tuple[str, bool]]:
     """(name, holds service jobs) for `queue` (a name or an ARN) or every queue, from
     DescribeJobQueues' `jobQueueType`. A queue given that DescribeJobQueues does not know is
-    listed as a container queue, so ListJobs says what is wrong with it, as before."""
+    listed as a container queue, so ListJobs says what is wrong with it, as before; so is one
+    DescribeJobQueues is denied or fails for."""
+    from jobctl.errors import ProviderError
     from jobctl.providers._aws import aws_errors, required
 
     found: list[tuple[str, bool]] = []
     asked = {"jobQueues": [queue]} if queue is not None else {}
-    with aws_errors():
-        for page in client.get_paginator("describe_job_queues").paginate(**asked):
-            for raw in required(page, "jobQueues", "DescribeJobQueues"):
-                service = raw.get("jobQueueType") == QUEUE_TYPE
-                found.append((queue or str(raw["jobQueueName"]), service))
+    try:
+        with aws_errors():
+            for page in client.get_paginator("describe_job_queues").paginate(**asked):
+                for raw in required(page, "jobQueues", "DescribeJobQueues"):
+                    service = raw.get("jobQueueType") == QUEUE_TYPE
+                    found.append((queue or str(raw["jobQueueName"]), service))
+    except ProviderError:
+        if queue is None:
+            raise  # no queue to fall back on: every queue's name comes from this call
+        # A policy without batch:DescribeJobQueues, or a call that failed: the queue is read
+        # as a container queue with ListJobs, as before service jobs were known.
+        return [(queue, False)]
     if queue is not None and not found:
         return [(queue, False)]
     return found
