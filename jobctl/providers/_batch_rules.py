@@ -7,7 +7,9 @@ and docs/ARCHITECTURE.md, "Plan and judge", for the matrix.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from jobctl.models import (
     Action,
@@ -20,7 +22,7 @@ from jobctl.models import (
     Verb,
 )
 from jobctl.providers._arn import job_arns
-from jobctl.providers._batch_arrays import INDEX, RANGES, UUID
+from jobctl.providers._batch_arrays import INDEX, RANGES, UUID, children_of
 from jobctl.providers._batch_service import (
     SERVICE_JOB,
     SERVICE_LIMITATIONS,
@@ -119,12 +121,45 @@ INFO = ProviderInfo(
 )
 
 CANCEL, TERMINATE = "CancelJob", "TerminateJob"
+# How a row begins when `cancel --force` sent TerminateJob, as --dry-run's says.
+ESCALATED = "cancel escalated to TerminateJob (--force)"
 
 
 def native_reason(options: StopOptions) -> str:
     if options.reason_code is not None:
         return f"{options.reason_code}: {options.reason}"
     return options.reason
+
+
+def job_state(
+    raw: Mapping[str, Any], *, kind: str | None = None, queue: str | None = None
+) -> JobState:
+    """A DescribeJobs / ListJobs job, or (`kind` SERVICE_JOB) a DescribeServiceJob answer or
+    ListServiceJobs summary, as a JobState; `queue` when the listing's call named it."""
+    status = str(raw.get("status", ""))
+    extra: dict[str, Any] = {}
+    if raw.get("statusReason"):
+        extra["status_reason"] = raw["statusReason"]
+    # Whether a stop was taken (judging.stop_not_taken): newer endpoints say, older ones and
+    # moto do not; ListJobs / ListServiceJobs only when true. Service jobs have isTerminated.
+    for key, name in (("isCancelled", "is_cancelled"), ("isTerminated", "is_terminated")):
+        if isinstance(raw.get(key), bool):
+            extra[name] = raw[key]
+    queue = queue or raw.get("jobQueue")
+    if queue:
+        extra["queue"] = str(queue).rsplit("/", 1)[-1]
+    created = raw.get("createdAt")
+    return JobState(
+        job_id=str(raw["jobId"]),
+        native_state=status,
+        phase=INFO.phase_of(status),
+        name=raw.get("jobName"),
+        succeeded=status in INFO.success_states,
+        created_at=created / 1000 if isinstance(created, int | float) else None,
+        extra=extra,
+        children=children_of(raw, INFO.phase_of),
+        kind=kind,
+    )
 
 
 def plan(*, job: JobState, options: StopOptions) -> Action:
@@ -150,9 +185,7 @@ def _plan_job(job: JobState, options: StopOptions) -> Action:
     if job.phase is Phase.QUEUED:
         return Action.send(CANCEL, request)
     if options.force:
-        return Action.send(
-            TERMINATE, request, f"{job.native_state}: cancel escalated to TerminateJob (--force)"
-        )
+        return Action.send(TERMINATE, request, f"{job.native_state}: {ESCALATED}")
     return Action.refuse(
         f"job is {job.native_state}: AWS Batch CancelJob would answer 200 and do nothing; "
         f"use --force or 'jobctl terminate -p {INFO.name} {job.job_id}'"
@@ -205,7 +238,7 @@ def _judge_job(
         message = f"stop accepted; job is still {after.native_state}"
     if operation == TERMINATE and options.verb is Verb.CANCEL:
         # The row says what was sent and why, as --dry-run's does.
-        message = f"cancel escalated to TerminateJob (--force); {message}"
+        message = f"{ESCALATED}; {message}"
     return Judgement(Outcome.STOPPING, message)
 
 
@@ -227,7 +260,7 @@ def _judge_failed(after: JobState, operation: str, options: StopOptions) -> Judg
         return on_its_own(after, f"statusReason: {reason}" if reason else None)
     message = str(reason) if reason else f"{after.native_state} after {operation}"
     if operation == TERMINATE and options.verb is Verb.CANCEL:
-        message = f"cancel escalated to TerminateJob (--force); {message}"
+        message = f"{ESCALATED}; {message}"
     return Judgement(stopped_outcome(options.verb), message)
 
 
@@ -237,13 +270,12 @@ def _started_before_cancel(
     # `previous` set: it looked queued after CancelJob was accepted, and started all the same.
     when = "before CancelJob arrived" if previous is None else "before CancelJob took effect"
     if options.force:
-        request = {"jobId": after.job_id, "reason": native_reason(options)}
         note = f"started {when}; escalated to TerminateJob (--force)"
         return Judgement(
             Outcome.FAILED,
             f"it started {when}; CancelJob does nothing to a started job: "
             "escalating to TerminateJob (--force)",
-            escalate=Action.send(TERMINATE, request, note),
+            escalate=_terminate(after, options, note),
         )
     return Judgement(
         Outcome.FAILED,
@@ -266,9 +298,7 @@ def _plan_array_parent(job: JobState, children: Children, options: StopOptions) 
         return Action.noop(f"{words}; the array is done (it still says {job.native_state})")
     running = children.running
     if options.verb is Verb.CANCEL and job.phase is Phase.QUEUED and running and options.force:
-        request = {"jobId": job.job_id, "reason": native_reason(options)}
-        note = f"{words}; cancel escalated to TerminateJob (--force): {_running(running)}"
-        return Action.send(TERMINATE, request, note)
+        return _terminate(job, options, f"{words}; {ESCALATED}: {_running(running)}")
     action = _plan_job(job, options)
     if options.verb is Verb.CANCEL and action.operation == CANCEL and running:
         also = (
@@ -296,16 +326,15 @@ def _judge_array_parent(
             return replace(unchanged, message=f"{words}; {unchanged.message}")
         running = children.running
         if operation != CANCEL or not running:
-            said = "cancel escalated to TerminateJob (--force); " if escalated else ""
+            said = f"{ESCALATED}; " if escalated else ""
             return Judgement(Outcome.STOPPING, f"{said}stop accepted; {words}")
         if options.force:
-            request = {"jobId": after.job_id, "reason": native_reason(options)}
             note = f"{_running(running)} left by CancelJob; escalated to TerminateJob (--force)"
             return Judgement(
                 Outcome.STOPPING,
                 f"{words}; CancelJob does not stop running children: "
                 "escalating to TerminateJob (--force)",
-                escalate=Action.send(TERMINATE, request, note),
+                escalate=_terminate(after, options, note),
                 still_running={"children": running},
             )
         return Judgement(
@@ -331,12 +360,17 @@ def _judge_array_parent(
         judged = _judge_job(after, operation, options, None)
     else:
         # The parent still says PENDING: its children are final, and it will be.
-        said = "cancel escalated to TerminateJob (--force); " if escalated else ""
+        said = f"{ESCALATED}; " if escalated else ""
         judged = Judgement(
             stopped_outcome(options.verb),
             f"{said}every child finished (the parent still says {after.native_state})",
         )
     return replace(judged, message=f"{words}; {judged.message}")
+
+
+def _terminate(job: JobState, options: StopOptions, note: str) -> Action:
+    """The TerminateJob that `cancel --force` escalates to, and why (`note`)."""
+    return Action.send(TERMINATE, {"jobId": job.job_id, "reason": native_reason(options)}, note)
 
 
 def _retry(after: JobState, options: StopOptions) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from jobctl.models import JobState
-from jobctl.providers._batch_rules import INFO
+from jobctl.providers._batch_rules import job_state
 from jobctl.providers._batch_service import QUEUE_TYPE, SERVICE_JOB, SERVICE_STATES, UNCHECKED
 
 # DescribeServiceJob calls in flight at once (one call per id: the API has no batch form).
@@ -26,30 +27,13 @@ _UNKNOWN_CODES = frozenset(
 
 
 def service_job_state(raw: Mapping[str, Any], *, queue: str | None = None) -> JobState:
-    """A DescribeServiceJob answer or a ListServiceJobs summary, as a JobState."""
-    status = str(raw.get("status", ""))
-    extra: dict[str, Any] = {}
-    if raw.get("statusReason"):
-        extra["status_reason"] = raw["statusReason"]
+    """A DescribeServiceJob answer or a ListServiceJobs summary, as a JobState; an id
+    DescribeServiceJob was denied for (UNCHECKED) as one of no known kind or state."""
     if raw.get(UNCHECKED):
-        extra[UNCHECKED] = extra["status_reason"] = raw[UNCHECKED]
-    # DescribeServiceJob always says; ListServiceJobs only when true.
-    if isinstance(raw.get("isTerminated"), bool):
-        extra["is_terminated"] = raw["isTerminated"]
-    queue = queue or raw.get("jobQueue")
-    if queue:
-        extra["queue"] = str(queue).rsplit("/", 1)[-1]
-    created = raw.get("createdAt")
-    return JobState(
-        job_id=str(raw["jobId"]),
-        native_state=status,
-        phase=INFO.phase_of(status),
-        name=raw.get("jobName"),
-        succeeded=status in INFO.success_states,
-        created_at=created / 1000 if isinstance(created, int | float) else None,
-        extra=extra,
-        kind=None if UNCHECKED in extra else SERVICE_JOB,
-    )
+        said = str(raw[UNCHECKED])
+        state = job_state({"jobId": raw["jobId"], "statusReason": said})
+        return replace(state, extra={**state.extra, UNCHECKED: said})
+    return job_state(raw, kind=SERVICE_JOB, queue=queue)
 
 
 def _unchecked(error: Exception) -> str:
@@ -97,7 +81,7 @@ def _describe_one(client: Any, job_id: str) -> Mapping[str, Any] | None:
         if code.startswith(DENIED_PREFIX):
             # A policy without batch:DescribeServiceJob costs this id only, not the run: it
             # is neither found nor missing, and nothing is sent to it (UNCHECKED).
-            return {"jobId": job_id, "status": "", UNCHECKED: _unchecked(error)}
+            return {"jobId": job_id, UNCHECKED: _unchecked(error)}
         raise error from exc
     except botocore.exceptions.BotoCoreError as exc:
         raise translate(exc) from exc
