@@ -314,3 +314,41 @@ def test_tab_after_an_array_id_and_colon_offers_nothing_and_does_not_break(cli, 
     assert tab("cancel -p aws-batch ") == [parent]
     assert tab(f"cancel -p aws-batch {parent}:") == []
     assert tab(f"cancel -p aws-batch {parent}:0-") == []
+
+
+# -- children in a state jobctl does not know --------------------------------------------------
+
+
+@pytest.fixture
+def hibernating(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DescribeJobs answers count every array's children as in a state AWS may add later."""
+    from jobctl.sandbox import batch_api
+
+    flags = batch_api.AFTER["describejobs"]
+
+    def after(call: Any, answer: dict[str, Any]) -> None:
+        flags(call, answer)
+        for job in answer.get("jobs", []):
+            props = job.get("arrayProperties") or {}
+            if "statusSummary" in props:
+                props["statusSummary"] = {"HIBERNATING": props["size"]}
+
+    monkeypatch.setitem(batch_api.AFTER, "describejobs", after)
+
+
+def test_a_wait_on_children_in_an_unknown_state_says_why_it_timed_out(
+    cli, batch, hibernating
+) -> None:
+    parent = array(batch, "PENDING", "RUNNABLE", "RUNNABLE")
+    ran = cli("terminate", *BASE, "--wait", "--poll-interval", "0.1s", "--timeout", "1s", parent)
+    assert ran.code == 5, ran.stderr
+    row = ran.by_job()[parent]
+    assert row["outcome"] == "stopping"  # unknown is not finished
+    assert (
+        "2 in an unknown state (a state jobctl does not know: --wait cannot tell when they end"
+        in row["message"]
+    )
+
+    status = cli("status", *BASE, "--wait", "--poll-interval", "0.1s", "--timeout", "1s", parent)
+    assert status.code == 5
+    assert "1 of them in a state jobctl does not know (or with children in one)" in status.stderr

@@ -320,6 +320,14 @@ def _judge_array_parent(
     cancelled parent only once its last child has ended."""
     escalated = operation == TERMINATE and options.verb is Verb.CANCEL
     words = children.words()
+    if not children.done and children.unknown:
+        # Unknown is not finished, so the parent stays stopping; say that --wait cannot see
+        # those children end, or a wait that runs to its --timeout says nothing of why.
+        words += (
+            f" (a state jobctl does not know: --wait cannot tell when "
+            f"{'it ends' if children.unknown == 1 else 'they end'}; see them with "
+            f"'jobctl status -p {INFO.name} {after.job_id}')"
+        )
     if not children.done:
         unchanged = stop_not_taken(after, operation, _retry(after, options))
         if unchanged is not None and after.phase is not Phase.FINISHED:
