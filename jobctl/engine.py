@@ -266,9 +266,15 @@ class Engine(Verifying):
         """One provider request for the chunk; raises BulkUnsupported to have it split."""
         if not limiter.acquire(self.hooks.stop):
             return [self._unsent(group, stop) for stop in chunk]
+        # A chunk of several goes out as one bulk request: each job's row and audit record
+        # carry that request, as --dry-run showed it and as the provider's logs will.
+        bulk_action = getattr(group.provider, "bulk_action", None)
+        sent = bulk_action(stops=chunk) if bulk_action is not None and len(chunk) > 1 else None
         bases = [
             replace(
-                _with_action(self._base(group, s.ref, s.before), s.action), request=s.action.request
+                _with_action(self._base(group, s.ref, s.before), s.action),
+                request=sent.request if sent else s.action.request,
+                operation=sent.operation if sent else s.action.operation,
             )
             for s in chunk
         ]
@@ -293,7 +299,12 @@ class Engine(Verifying):
             message = exc.message if isinstance(exc, ProviderError) else redact(str(exc))
             answers = [SendResult(False, None, _error_code(exc), message)] * len(chunk)
         results = []
-        for stop, base, answer in zip(chunk, bases, answers, strict=True):
+        for stop, planned, answer in zip(chunk, bases, answers, strict=True):
+            base = (
+                planned
+                if answer.operation is None
+                else replace(planned, operation=answer.operation, request=answer.request)
+            )
             if answer.accepted:
                 result = replace(base, outcome=Outcome.STOPPING, request_id=answer.request_id)
                 reported = replace(result, message="stop accepted; not verified yet")

@@ -240,6 +240,10 @@ class SendResult:
     already_finished: bool = False
     # Nothing was sent: the job moved, before it could be, into a state the matrix refuses.
     refused: bool = False
+    # What carried this job's stop when not the request its chunk went out in (a bulk call's
+    # job sent again alone): that operation and request, for the result and the audit log.
+    operation: str | None = None
+    request: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,9 @@ def test_1000_jobs_stopped_in_bulk_and_each_outcome_is_what_describejobs_reads(
             read[job["jobId"]] = job
     for job in jobs:
         assert results[job]["outcome"] == "cancelled"
-        assert results[job]["operation"] == "CancelJob"
+        # The row and the audit log name the request that carried the stop, as --dry-run did.
+        assert results[job]["operation"] == "CancelJobs"
+        assert job in results[job]["request"]["jobs"]
         assert results[job]["state_after"] == read[job]["status"] == "FAILED"
         assert read[job]["statusReason"] == "drain"
         assert read[job]["isCancelled"] is True
@@ -217,6 +219,10 @@ def test_a_bulk_answers_per_job_errors_are_each_jobs_outcome(cli, batch, proxy) 
     assert Counter(proxy.operations()) == {"describejobs": 2, "canceljobs": 1, "canceljob": 2}
     alone = [s.stop_target() for s in proxy.forwarded if s.operation == "canceljob"]
     assert sorted(alone) == sorted([jobs["throttled"], jobs["server"]])
+    # Each row names the request that carried its stop: the bulk one, or the one sent alone.
+    sent = {name: (r["operation"], r["request"]) for name, r in got.items()}
+    assert sent["ok"] == ("CancelJobs", {"jobs": list(jobs.values()), "reason": "why"})
+    assert sent["throttled"] == ("CancelJob", {"jobId": jobs["throttled"], "reason": "why"})
 
 
 def test_once_an_endpoint_answered_in_bulk_the_dry_run_says_so_plainly(cli, batch, proxy) -> None:

@@ -88,7 +88,7 @@ def test_selection_with_yes_stops_every_match_and_audits_each(cli, queues, tmp_p
     assert sorted(line["job"] for line in finals) == sorted(chosen)
     line = finals[0]
     assert (line["verb"], line["operation"], line["reason"], line["outcome"]) == (
-        "cancel", "CancelJob", "drain", "cancelled",
+        "cancel", "CancelJobs", "drain", "cancelled",
     )  # fmt: skip
     assert (line["provider"], line["region"]) == ("aws-batch", "us-east-1")
     assert line["state_before"] in {"RUNNABLE", "PENDING"}

@@ -10,6 +10,7 @@ TerminateJob) instead of reporting a success that did not happen. Service jobs' 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jobctl.errors import ProviderError
@@ -252,7 +253,10 @@ class AwsBatchProvider:
                 # retries cannot see it: the single call is retried by botocore as usual,
                 # as one more request under --rate, and not at all once the run is interrupted.
                 if current_pacing().acquire():
-                    results.append(self._send_one(stop))
+                    alone = self._send_one(stop)
+                    results.append(
+                        replace(alone, operation=operation, request=dict(stop.action.request))
+                    )
                 else:
                     code, message = str(err.get("code")), str(err.get("message"))
                     message += " (not retried: interrupted)"
