@@ -105,9 +105,21 @@ def status(jobs: Sequence[str], conn: Connection, io: Io, look: StatusArgs | Non
         left = [job for job in found if job.unfinished]
         ids = " ".join(job.job_id for job in left[:10])
         more = f" and {len(left) - 10} more" if len(left) > 10 else ""
+        # A state jobctl does not know (a job's, or a child's) is not finished: say so, as the
+        # reason the wait could not end.
+        unknown = sum(
+            job.phase == "unknown" or (job.children is not None and job.children.unknown > 0)
+            for job in left
+        )
+        why = (
+            f"; {unknown} of them in a state jobctl does not know (or with children in one), "
+            "whose end --wait cannot see"
+            if unknown
+            else ""
+        )
         io.notice(
             f"--wait timed out after {format_duration(look.timeout)}: {len(left)} "
-            f"{'job' if len(left) == 1 else 'jobs'} not finished ({ids}{more})"
+            f"{'job' if len(left) == 1 else 'jobs'} not finished ({ids}{more}){why}"
         )
     return _render(fmt, "status", found, io, STATUS_FIELDS, STATUS_COLUMNS, counted)
 

@@ -25,6 +25,11 @@ class LiveView:
         self.enabled = enabled and total > 0
         self.counts: Counter[str] = Counter()
         self._latest: dict[tuple[str, str | None, str, str | None], Result] = {}
+        # Jobs made of children among the latest results, and their children: running totals,
+        # as `counts` is, so a draw never walks every job.
+        self._parents = 0
+        self._children_finished = 0
+        self._children_total = 0
         # Reentrant: the Ctrl-C notice is printed from a signal handler on the main thread.
         self._lock = threading.RLock()
         self._progress: Any = None
@@ -99,9 +104,17 @@ class LiveView:
             before = self._latest.get(key)
             if before is not None:
                 self.counts[str(before.outcome)] -= 1
+                self._count_children(before, -1)
             self._latest[key] = result
             self.counts[outcome] += 1
+            self._count_children(result, 1)
             self._draw()
+
+    def _count_children(self, result: Result, sign: int) -> None:
+        if result.children is not None:
+            self._parents += sign
+            self._children_finished += sign * result.children.finished
+            self._children_total += sign * result.children.total
 
     def _draw(self) -> None:
         if self._progress is None:
@@ -112,7 +125,8 @@ class LiveView:
             counts = one_job(only)
         else:
             counts = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()) if v)
-            counts += children_progress(self._latest.values())
+            if self._parents:
+                counts += _children_words(self._children_finished, self._children_total)
         self._progress.update(self._task, completed=answered, counts=counts)
 
 
@@ -131,6 +145,8 @@ def children_progress(results: Iterable[Result]) -> str:
     known = [r.children for r in results if r.children is not None]
     if not known:
         return ""
-    finished = sum(c.finished for c in known)
-    total = sum(c.total for c in known)
+    return _children_words(sum(c.finished for c in known), sum(c.total for c in known))
+
+
+def _children_words(finished: int, total: int) -> str:
     return f" · children {finished}/{total} finished"

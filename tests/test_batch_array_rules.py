@@ -58,7 +58,9 @@ def test_ranges_expand_to_children(job_id: str, expanded: list[str] | None) -> N
 @pytest.mark.parametrize(
     ("job_id", "said"),
     [
-        (f"{ID}:3-1", f"runs backwards: START must not be past END, e.g. {ID}:1-3"),
+        (f"{ID}:3-1", f"runs backwards: START must not be past END; write {ID}:1-3"),
+        (f"{ID}:20000-10", "goes past index 9999"),
+        (f"{ID}:0-" + "9" * 5000, "goes past index 9999"),
         (f"{ID}:0-10000", "goes past index 9999: an AWS Batch array job has at most 10,000"),
         (f"{ID}:3-", f"malformed array child range '{ID}:3-': write ID:START-END"),
         (f"{ID}:1-2-3", "malformed array child range"),
@@ -175,11 +177,44 @@ QUEUED_PARENT = parent("PENDING", {"RUNNABLE": 2})
         (parent("FAILED", {"FAILED": 2}, status_reason=OURS), Verb.TERMINATE, TERMINATE,
          Outcome.TERMINATED, f"array of 2: 0 queued, 0 running, 2 finished; {OURS}"),
         (parent("SUCCEEDED", {"SUCCEEDED": 2}), Verb.CANCEL, CANCEL, Outcome.ALREADY_FINISHED,
-         "finished on its own (SUCCEEDED)"),
+         "every child succeeded on its own before the stop took effect"),
     ],
 )  # fmt: skip
 def test_a_parent_is_final_when_its_children_are(after, verb, operation, outcome, said) -> None:
     judged = judge(before=QUEUED_PARENT, after=after, operation=operation, options=options(verb))
+    assert judged.outcome is outcome
+    assert said in judged.message
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "outcome", "said"),
+    [
+        # Every child succeeded: on its own, whatever the parent says, even jobctl's reason.
+        ({"RUNNING": 2}, parent("PENDING", {"SUCCEEDED": 2}), Outcome.ALREADY_FINISHED,
+         "every child succeeded on its own"),
+        ({"RUNNING": 2}, parent("FAILED", {"SUCCEEDED": 2}, status_reason=OURS),
+         Outcome.ALREADY_FINISHED, "every child succeeded on its own"),
+        # The one FAILED child had failed before the stop: the stop touched none.
+        ({"RUNNING": 1, "SUCCEEDED": 8, "FAILED": 1},
+         parent("PENDING", {"SUCCEEDED": 9, "FAILED": 1}),
+         Outcome.ALREADY_FINISHED, "every child finished on its own"),
+        ({"RUNNING": 1, "SUCCEEDED": 8, "FAILED": 1},
+         parent("FAILED", {"SUCCEEDED": 9, "FAILED": 1}, status_reason=OURS),
+         Outcome.ALREADY_FINISHED, "every child finished on its own"),
+        # A child reached FAILED after the stop: the stop's doing, parent PENDING or FAILED.
+        ({"RUNNABLE": 1, "SUCCEEDED": 9}, parent("PENDING", {"SUCCEEDED": 9, "FAILED": 1}),
+         Outcome.CANCELLED, "every child finished (the parent still says PENDING)"),
+        ({"RUNNABLE": 1, "SUCCEEDED": 9},
+         parent("FAILED", {"SUCCEEDED": 9, "FAILED": 1}, status_reason=OURS),
+         Outcome.CANCELLED, OURS),
+    ],
+)  # fmt: skip
+def test_a_parent_is_cancelled_only_if_a_child_failed_after_the_stop(
+    before, after, outcome, said
+) -> None:
+    judged = judge(
+        before=parent("PENDING", before), after=after, operation=CANCEL, options=options()
+    )
     assert judged.outcome is outcome
     assert said in judged.message
 

@@ -281,8 +281,15 @@ PARENT = "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1"
 @pytest.mark.parametrize(
     ("tokens", "said"),
     [
-        ((f"{PARENT}:5-2",), "runs backwards: START must not be past END, e.g. "),
+        ((f"{PARENT}:5-2",), f"runs backwards: START must not be past END; write {PARENT}:2-5"),
         ((f"{PARENT}:0-10000",), "an AWS Batch array job has at most 10,000 children"),
+        # Never a suggestion that is itself out of range, never Python's own int() limit.
+        ((f"{PARENT}:20000-10",), "goes past index 9999"),
+        ((f"{PARENT}:0-" + "9" * 5000,), "goes past index 9999"),
+        ((f"{PARENT}:" + "9" * 5000 + "-1",), "goes past index 9999"),
+        # A single child past the last index is no valid id either.
+        ((f"{PARENT}:99999",), "(an array child, 0-9999)"),
+        ((f"{PARENT}:10000",), "(an array child, 0-9999)"),
         ((f"{PARENT}:3-",), "malformed array child range"),
         (("not-a-uuid:0-3",), "'not-a-uuid' is not an AWS Batch job id"),
         (
@@ -307,3 +314,41 @@ def test_tab_after_an_array_id_and_colon_offers_nothing_and_does_not_break(cli, 
     assert tab("cancel -p aws-batch ") == [parent]
     assert tab(f"cancel -p aws-batch {parent}:") == []
     assert tab(f"cancel -p aws-batch {parent}:0-") == []
+
+
+# -- children in a state jobctl does not know --------------------------------------------------
+
+
+@pytest.fixture
+def hibernating(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DescribeJobs answers count every array's children as in a state AWS may add later."""
+    from jobctl.sandbox import batch_api
+
+    flags = batch_api.AFTER["describejobs"]
+
+    def after(call: Any, answer: dict[str, Any]) -> None:
+        flags(call, answer)
+        for job in answer.get("jobs", []):
+            props = job.get("arrayProperties") or {}
+            if "statusSummary" in props:
+                props["statusSummary"] = {"HIBERNATING": props["size"]}
+
+    monkeypatch.setitem(batch_api.AFTER, "describejobs", after)
+
+
+def test_a_wait_on_children_in_an_unknown_state_says_why_it_timed_out(
+    cli, batch, hibernating
+) -> None:
+    parent = array(batch, "PENDING", "RUNNABLE", "RUNNABLE")
+    ran = cli("terminate", *BASE, "--wait", "--poll-interval", "0.1s", "--timeout", "1s", parent)
+    assert ran.code == 5, ran.stderr
+    row = ran.by_job()[parent]
+    assert row["outcome"] == "stopping"  # unknown is not finished
+    assert (
+        "2 in an unknown state (a state jobctl does not know: --wait cannot tell when they end"
+        in row["message"]
+    )
+
+    status = cli("status", *BASE, "--wait", "--poll-interval", "0.1s", "--timeout", "1s", parent)
+    assert status.code == 5
+    assert "1 of them in a state jobctl does not know (or with children in one)" in status.stderr

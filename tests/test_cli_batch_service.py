@@ -229,8 +229,27 @@ def test_a_failing_describe_service_job_is_a_failed_lookup_never_not_found(
 def test_credentials_denied_describe_service_job_say_so(cli, batch, faulty) -> None:
     proxy = faulty(Fault.DENIED)
     ran = cli("status", *BASE, "--endpoint-url", proxy.url, UNKNOWN_JOB)
-    assert ran.code == 4
-    assert "AWS denied DescribeServiceJob" in ran.stderr
+    assert ran.code != 4, ran.stderr
+    (row,) = ran.json()["results"]
+    assert row["phase"] == "unknown"
+    assert row["message"].startswith("could not check whether it is a service job")
+    assert "AWS denied DescribeServiceJob" in row["message"]
+
+
+def test_a_denied_describe_service_job_costs_that_id_only(cli, batch, faulty) -> None:
+    """A policy without batch:DescribeServiceJob and one id DescribeJobs does not know: that
+    id is refused with the reason, the other jobs are stopped; never exit 4 and nothing done."""
+    jobs = [batch.add_job("RUNNABLE") for _ in range(3)]
+    proxy = faulty(Fault.DENIED)
+    ran = cli("cancel", *BASE, "--endpoint-url", proxy.url, *jobs, UNKNOWN_JOB)
+    assert ran.code == 3, ran.stderr
+    result = ran.by_job()[UNKNOWN_JOB]
+    assert result["outcome"] == "refused"
+    assert "could not check whether it is a service job" in result["message"]
+    assert "AccessDeniedException" in result["message"]
+    assert all(ran.by_job()[job]["outcome"] == "cancelled" for job in jobs)
+    assert [batch.job(job).status for job in jobs] == ["FAILED"] * 3
+    assert UNKNOWN_JOB not in proxy.stopped()
 
 
 @pytest.mark.parametrize(
@@ -372,3 +391,37 @@ def test_a_selections_preview_says_which_jobs_are_service_jobs() -> None:
         ["c-1", "RUNNABLE", "etl", "2m old"],
         ["s-1", "RUNNING service-job", "train", "2m old"],
     ]
+
+
+@pytest.mark.parametrize("fault", [Fault.DENIED, Fault.SERVER_ERROR])
+def test_a_queue_describe_job_queues_fails_for_is_listed_as_a_container_queue(
+    cli, batch, moto, fault
+) -> None:
+    """--queue X with a policy without batch:DescribeJobQueues (or a call that fails): X is
+    read with ListJobs, as before jobctl knew service jobs; nothing else is lost."""
+    job = batch.add_job("RUNNABLE", queue="prod-q")
+    rule = Rule(fault, actions=frozenset({"describejobqueues"}), times=None)
+    proxy = Proxy(moto.url, rules=[rule]).start()
+    try:
+        ran = cli("list", *BASE, "--endpoint-url", proxy.url, "--queue", "prod-q")
+        assert ran.code == 0, ran.stderr
+        assert [r["job_id"] for r in ran.json()["results"]] == [job]
+        assert "listjobs" in proxy.operations()
+        stopped = cli(
+            "cancel", *BASE, "--endpoint-url", proxy.url, "--queue", "prod-q", "--all", "--yes"
+        )
+        assert stopped.code == 0, stopped.stderr
+        assert stopped.by_job()[job]["outcome"] == "cancelled"
+    finally:
+        proxy.stop()
+
+
+def test_without_a_queue_a_denied_describe_job_queues_still_says_so(cli, batch, moto) -> None:
+    rule = Rule(Fault.DENIED, actions=frozenset({"describejobqueues"}), times=None)
+    proxy = Proxy(moto.url, rules=[rule]).start()
+    try:
+        ran = cli("list", *BASE, "--endpoint-url", proxy.url)
+        assert ran.code == 4
+        assert "AWS denied DescribeJobQueues" in ran.stderr
+    finally:
+        proxy.stop()

@@ -35,12 +35,14 @@ def refused(ran, proxy, line: str, code: int = 2) -> None:
         (
             ("-p", "aws-batch", "job-abc"),
             "'job-abc' is not a valid aws-batch job id: expected a UUID such as "
-            "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N or #N",
+            "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N (an array child, 0-9999) "
+            "or #N (a multi-node node)",
         ),
         (
             ("-p", "aws-batch", f"{UNKNOWN_JOB}:x"),
             f"'{UNKNOWN_JOB}:x' is not a valid aws-batch job id: expected a UUID such as "
-            "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N or #N",
+            "1d828f65-7a6d-42a3-b5c6-8d2fa5b4e5e1, optionally :N (an array child, 0-9999) "
+            "or #N (a multi-node node)",
         ),
         (
             (MARS,),
@@ -129,15 +131,65 @@ def test_the_shortest_durations_allowed_are_taken(cli, batch, proxy) -> None:
 
 
 @pytest.mark.parametrize(
-    "partition", ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f"]
+    ("partition", "region"),
+    [
+        ("aws", "us-east-1"),
+        ("aws-cn", "cn-north-1"),
+        ("aws-us-gov", "us-gov-west-1"),
+        ("aws-iso", "us-iso-east-1"),
+        ("aws-iso-b", "us-isob-east-1"),
+        ("aws-iso-e", "eu-isoe-west-1"),
+        ("aws-iso-f", "us-isof-south-1"),
+    ],
 )
-def test_every_aws_partition_is_taken(partition: str) -> None:
+def test_every_aws_partition_is_taken(partition: str, region: str) -> None:
     from jobctl.models import JobRef
     from jobctl.refs import parse_ref
 
-    arn = f"arn:{partition}:batch:cn-north-1:{ACCOUNT}:job/{UNKNOWN_JOB}"
+    arn = f"arn:{partition}:batch:{region}:{ACCOUNT}:job/{UNKNOWN_JOB}"
     got = parse_ref(arn, provider=None, known=["aws-batch", "aws-iot", "tencent"])
-    assert got == JobRef("aws-batch", UNKNOWN_JOB, "cn-north-1")
+    assert got == JobRef("aws-batch", UNKNOWN_JOB, region)
+
+
+BATCH_ARN = f"arn:aws:batch:us-east-1:{ACCOUNT}"
+
+
+@pytest.mark.parametrize(
+    ("reference", "said"),
+    [
+        # A service job has no children: no range, no child, no node.
+        (f"{BATCH_ARN}:service-job/{UNKNOWN_JOB}:0-1", "a service-job has no array children"),
+        (f"{BATCH_ARN}:service-job/{UNKNOWN_JOB}:3", "a service-job has no array children"),
+        (f"{BATCH_ARN}:service-job/{UNKNOWN_JOB}#3", "a service-job has no array children"),
+        # The partition must be the region's.
+        (
+            f"arn:aws-cn:batch:us-east-1:{ACCOUNT}:service-job/{UNKNOWN_JOB}",
+            "names region us-east-1 in partition aws-cn, but us-east-1 is in partition aws",
+        ),
+        (
+            f"arn:aws:batch:cn-north-1:{ACCOUNT}:job/{UNKNOWN_JOB}",
+            "cn-north-1 is in partition aws-cn",
+        ),
+        # An ARN of a type jobctl takes, with no id: said so, in the type's own words.
+        (f"{BATCH_ARN}:service-job/", "names no job: write the id after service-job/"),
+        (f"{BATCH_ARN}:job/", "names no job: write the id after job/"),
+    ],
+)
+def test_a_batch_arn_that_cannot_name_a_job_is_refused_and_nothing_sent(
+    cli, batch, proxy, reference: str, said: str
+) -> None:
+    job = batch.add_job("RUNNABLE")
+    ran = cli("cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "--yes", job, reference)
+    assert ran.code == 2, ran.stderr
+    assert said in ran.stderr
+    assert proxy.seen == []
+
+
+def test_a_container_jobs_arn_still_takes_a_child_range(cli, batch, proxy) -> None:
+    parent = batch.add_job("RUNNABLE", array_size=3)
+    ran = cli("cancel", "-p", "aws-batch", "-o", "json", "-n", f"{BATCH_ARN}:job/{parent}:0-1")
+    assert ran.code == 0, ran.stderr
+    assert [r["job_id"] for r in ran.json()["results"]] == [f"{parent}:0", f"{parent}:1"]
 
 
 def test_batch_ids_are_uuids_with_an_optional_array_or_node_index() -> None:

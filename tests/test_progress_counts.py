@@ -51,3 +51,32 @@ def test_without_a_view_nothing_is_counted() -> None:
         view.seen(result(job, Outcome.STOPPING))
     assert not view.counts
     assert len(view._latest) == 0
+
+
+class Drawn:
+    """Stands in for rich's Progress: keeps what each draw would show."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+
+    def update(self, task: object, *, completed: int, counts: str) -> None:
+        self.shown.append(counts)
+
+
+def test_a_drawn_view_with_array_parents_never_walks_the_jobs() -> None:
+    from tests.test_batch_array_rules import parent
+
+    view = LiveView(2000, enabled=True, label="cancelling")
+    view._latest = Watched()
+    view._progress = drawn = Drawn()
+    Watched.walks = 0
+    queued = parent("PENDING", {"RUNNABLE": 4}).children
+    half = parent("PENDING", {"RUNNABLE": 2, "FAILED": 2}).children
+    for job in range(2000):
+        view.seen(Result("aws-batch", "r", f"p-{job}", "cancel", Outcome.STOPPING, children=queued))
+    for job in range(1000):
+        view.seen(Result("aws-batch", "r", f"p-{job}", "cancel", Outcome.STOPPING, children=half))
+    view.seen(result(1, Outcome.CANCELLED))  # a plain job among the parents
+    assert Watched.walks == 0
+    assert drawn.shown[-1] == "cancelled 1 stopping 2000 · children 2000/8000 finished"
+    view._progress = None

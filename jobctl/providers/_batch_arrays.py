@@ -23,6 +23,8 @@ from jobctl.validate import shown
 LABEL = "array"
 # AWS: an array job has 2 to 10,000 children, indexed from 0.
 MAX_SIZE = 10_000
+# A child's index, 0-9999, as ID:N takes it (leading zeros aside, at most four digits).
+INDEX = r"[0-9]{1,4}"
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _UUID = re.compile(UUID)
 _BOUNDS = re.compile(r"([0-9]+)-([0-9]+)")
@@ -54,20 +56,27 @@ def expand_range(job_id: str) -> list[str] | None:
             f"numbers, e.g. {parent}:0-99"
         )
         raise UsageError(msg)
-    start, end = int(match.group(1)), int(match.group(2))
-    if start > end:
-        msg = (
-            f"array child range {shown(job_id)} runs backwards: START must not be past END, "
-            f"e.g. {parent}:{end}-{start}"
-        )
-        raise UsageError(msg)
-    if end >= MAX_SIZE:
+    # Past the largest index first, read as text: int() of thousands of digits is refused
+    # by Python itself, and a backwards range's swap must be a valid range to suggest.
+    if any(_past_last_index(bound) for bound in match.groups()):
         msg = (
             f"array child range {shown(job_id)} goes past index {MAX_SIZE - 1}: an AWS Batch "
             f"array job has at most {MAX_SIZE:,} children, indexed 0-{MAX_SIZE - 1}"
         )
         raise UsageError(msg)
+    start, end = int(match.group(1)), int(match.group(2))
+    if start > end:
+        msg = (
+            f"array child range {shown(job_id)} runs backwards: START must not be past END; "
+            f"write {parent}:{end}-{start}"
+        )
+        raise UsageError(msg)
     return [f"{parent}:{index}" for index in range(start, end + 1)]
+
+
+def _past_last_index(bound: str) -> bool:
+    digits = bound.lstrip("0")
+    return len(digits) > len(str(MAX_SIZE - 1)) or (digits != "" and int(digits) >= MAX_SIZE)
 
 
 RANGES = IdRanges(

@@ -14,7 +14,7 @@ name from its caller.
 from __future__ import annotations
 
 from jobctl.models import Action, JobState, Judgement, Outcome, Phase, StopOptions, Verb
-from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
+from jobctl.providers.judging import not_seen, on_its_own, stop_not_taken, stopped_outcome
 
 # `JobState.kind` of a service job, as its ARN says it (`service-job/ID`).
 SERVICE_JOB = "service-job"
@@ -26,6 +26,9 @@ SERVICE_STATES = frozenset(
 )
 # States a container job never has: ListJobs is not asked for them.
 ONLY_SERVICE_STATES = frozenset({"SCHEDULED"})
+# `JobState.extra` key of an id DescribeJobs does not know and DescribeServiceJob was denied
+# for: which kind it is, and whether it exists, is not known; `plan` sends it nothing.
+UNCHECKED = "unchecked"
 # The queue type (DescribeJobQueues' `jobQueueType`) whose jobs are service jobs.
 QUEUE_TYPE = "SAGEMAKER_TRAINING"
 
@@ -75,7 +78,12 @@ def plan_service(*, job: JobState, options: StopOptions, reason: str, provider: 
 
 
 def judge_service(
-    *, before: JobState, after: JobState | None, options: StopOptions, reason: str
+    *,
+    before: JobState,
+    after: JobState | None,
+    options: StopOptions,
+    reason: str,
+    provider: str,
 ) -> Judgement:
     """What TerminateServiceJob did, from the state after it (pure).
 
@@ -88,6 +96,10 @@ def judge_service(
     escalated = options.verb is Verb.CANCEL and before.phase is Phase.RUNNING
     said = f"cancel escalated to {TERMINATE_SERVICE} (--force); " if escalated else ""
     if after.phase is not Phase.FINISHED:
+        retry = f"'jobctl {options.verb} -p {provider} {after.job_id}'"
+        unchanged = stop_not_taken(after, TERMINATE_SERVICE, retry)
+        if unchanged is not None:
+            return unchanged
         return Judgement(
             Outcome.STOPPING, f"{said}stop accepted; service job is still {after.native_state}"
         )

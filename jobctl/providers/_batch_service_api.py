@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from jobctl.models import JobState
-from jobctl.providers._batch_rules import INFO
-from jobctl.providers._batch_service import QUEUE_TYPE, SERVICE_JOB, SERVICE_STATES
+from jobctl.providers._batch_rules import job_state
+from jobctl.providers._batch_service import QUEUE_TYPE, SERVICE_JOB, SERVICE_STATES, UNCHECKED
 
 # DescribeServiceJob calls in flight at once (one call per id: the API has no batch form).
 _FAN_OUT = 8
@@ -26,28 +27,17 @@ _UNKNOWN_CODES = frozenset(
 
 
 def service_job_state(raw: Mapping[str, Any], *, queue: str | None = None) -> JobState:
-    """A DescribeServiceJob answer or a ListServiceJobs summary, as a JobState."""
-    status = str(raw.get("status", ""))
-    extra: dict[str, Any] = {}
-    if raw.get("statusReason"):
-        extra["status_reason"] = raw["statusReason"]
-    # DescribeServiceJob always says; ListServiceJobs only when true.
-    if isinstance(raw.get("isTerminated"), bool):
-        extra["is_terminated"] = raw["isTerminated"]
-    queue = queue or raw.get("jobQueue")
-    if queue:
-        extra["queue"] = str(queue).rsplit("/", 1)[-1]
-    created = raw.get("createdAt")
-    return JobState(
-        job_id=str(raw["jobId"]),
-        native_state=status,
-        phase=INFO.phase_of(status),
-        name=raw.get("jobName"),
-        succeeded=status in INFO.success_states,
-        created_at=created / 1000 if isinstance(created, int | float) else None,
-        extra=extra,
-        kind=SERVICE_JOB,
-    )
+    """A DescribeServiceJob answer or a ListServiceJobs summary, as a JobState; an id
+    DescribeServiceJob was denied for (UNCHECKED) as one of no known kind or state."""
+    if raw.get(UNCHECKED):
+        said = str(raw[UNCHECKED])
+        state = job_state({"jobId": raw["jobId"], "statusReason": said})
+        return replace(state, extra={**state.extra, UNCHECKED: said})
+    return job_state(raw, kind=SERVICE_JOB, queue=queue)
+
+
+def _unchecked(error: Exception) -> str:
+    return f"could not check whether it is a service job: {error}"
 
 
 def could_be_service_job(job_id: str) -> bool:
@@ -73,14 +63,26 @@ def _describe_one(client: Any, job_id: str) -> Mapping[str, Any] | None:
     at all: an endpoint without the operation, such as moto's)."""
     import botocore.exceptions
 
-    from jobctl.providers._aws import error_code, is_missing_operation, required, translate
+    from jobctl.providers._aws import (
+        DENIED_PREFIX,
+        error_code,
+        is_missing_operation,
+        required,
+        translate,
+    )
 
     try:
         answer = client.describe_service_job(jobId=job_id)
     except botocore.exceptions.ClientError as exc:
-        if error_code(exc) in _UNKNOWN_CODES or is_missing_operation(exc):
+        code = error_code(exc)
+        if code in _UNKNOWN_CODES or is_missing_operation(exc):
             return None
-        raise translate(exc) from exc
+        error = translate(exc)
+        if code.startswith(DENIED_PREFIX):
+            # A policy without batch:DescribeServiceJob costs this id only, not the run: it
+            # is neither found nor missing, and nothing is sent to it (UNCHECKED).
+            return {"jobId": job_id, UNCHECKED: _unchecked(error)}
+        raise error from exc
     except botocore.exceptions.BotoCoreError as exc:
         raise translate(exc) from exc
     # An unreadable answer has no `status`: its job is unknown, not missing.
@@ -106,16 +108,25 @@ def list_service_jobs(client: Any, queue: str, status: str) -> list[JobState]:
 def queue_types(client: Any, queue: str | None = None) -> list[tuple[str, bool]]:
     """(name, holds service jobs) for `queue` (a name or an ARN) or every queue, from
     DescribeJobQueues' `jobQueueType`. A queue given that DescribeJobQueues does not know is
-    listed as a container queue, so ListJobs says what is wrong with it, as before."""
+    listed as a container queue, so ListJobs says what is wrong with it, as before; so is one
+    DescribeJobQueues is denied or fails for."""
+    from jobctl.errors import ProviderError
     from jobctl.providers._aws import aws_errors, required
 
     found: list[tuple[str, bool]] = []
     asked = {"jobQueues": [queue]} if queue is not None else {}
-    with aws_errors():
-        for page in client.get_paginator("describe_job_queues").paginate(**asked):
-            for raw in required(page, "jobQueues", "DescribeJobQueues"):
-                service = raw.get("jobQueueType") == QUEUE_TYPE
-                found.append((queue or str(raw["jobQueueName"]), service))
+    try:
+        with aws_errors():
+            for page in client.get_paginator("describe_job_queues").paginate(**asked):
+                for raw in required(page, "jobQueues", "DescribeJobQueues"):
+                    service = raw.get("jobQueueType") == QUEUE_TYPE
+                    found.append((queue or str(raw["jobQueueName"]), service))
+    except ProviderError:
+        if queue is None:
+            raise  # no queue to fall back on: every queue's name comes from this call
+        # A policy without batch:DescribeJobQueues, or a call that failed: the queue is read
+        # as a container queue with ListJobs, as before service jobs were known.
+        return [(queue, False)]
     if queue is not None and not found:
         return [(queue, False)]
     return found

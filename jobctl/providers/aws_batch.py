@@ -14,11 +14,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jobctl.models import Action, JobRef, JobState, Selection, SendResult, StopOptions
-from jobctl.providers._batch_arrays import children_of
 from jobctl.providers._batch_rules import (
     CANCEL,
     INFO,
     TERMINATE,
+    job_state,
     judge,
     native_reason,
     plan,
@@ -60,30 +60,6 @@ def _all_failed(exc: Exception, count: int) -> list[SendResult]:
         SendResult(False, failure.request_id, failure.code, failure.message, unanswered=lost)
         for _ in range(count)
     ]
-
-
-def _job_state(raw: Mapping[str, Any]) -> JobState:
-    status = str(raw.get("status", ""))
-    extra: dict[str, Any] = {}
-    if raw.get("statusReason"):
-        extra["status_reason"] = raw["statusReason"]
-    # Newer endpoints say whether a stop ended the job; older ones and moto do not.
-    for key, name in (("isCancelled", "is_cancelled"), ("isTerminated", "is_terminated")):
-        if isinstance(raw.get(key), bool):
-            extra[name] = raw[key]
-    if raw.get("jobQueue"):
-        extra["queue"] = str(raw["jobQueue"]).rsplit("/", 1)[-1]
-    created = raw.get("createdAt")
-    return JobState(
-        job_id=str(raw["jobId"]),
-        native_state=status,
-        phase=INFO.phase_of(status),
-        name=raw.get("jobName"),
-        succeeded=status in INFO.success_states,
-        created_at=created / 1000 if isinstance(created, int | float) else None,
-        extra=extra,
-        children=children_of(raw, INFO.phase_of),
-    )
 
 
 class AwsBatchProvider:
@@ -143,7 +119,8 @@ class AwsBatchProvider:
             if by_id[i] not in found and i not in self._container_ids and could_be_service_job(i)
         ]
         for job_id, state in describe_service_jobs(self.client, unknown).items():
-            self._service_ids.add(job_id)
+            if state.kind is not None:  # not one DescribeServiceJob was denied for
+                self._service_ids.add(job_id)
             found[by_id[job_id]] = state
         return found
 
@@ -157,7 +134,7 @@ class AwsBatchProvider:
         found: dict[JobRef, JobState] = {}
         for raws in paged(self._describe_page, pages):
             for raw in raws:
-                state = _job_state(raw)
+                state = job_state(raw)
                 if state.job_id in by_id:
                     found[by_id[state.job_id]] = state
         return found
@@ -207,7 +184,7 @@ class AwsBatchProvider:
                 jobQueue=queue, jobStatus=status
             ):
                 for raw in required(page, "jobSummaryList", "ListJobs"):
-                    states.append(_job_state({**raw, "jobQueue": queue}))
+                    states.append(job_state(raw, queue=queue))
         return states
 
     def queue_names(self) -> list[str]:

@@ -30,3 +30,23 @@ def on_its_own(after: JobState, evidence: str | None = None) -> Judgement:
         if evidence:
             what += f" ({evidence})"
     return Judgement(Outcome.ALREADY_FINISHED, f"{what} before the stop took effect")
+
+
+# The flags an AWS Batch endpoint that has them sets once it has taken a stop (botocore:
+# isCancelled "indicates whether a cancellation request has been accepted for the job").
+STOP_FLAGS = ("is_cancelled", "is_terminated")
+
+
+def stop_not_taken(after: JobState, operation: str, retry: str) -> Judgement | None:
+    """FAILED for an unfinished job whose endpoint reports the stop flags and sets none of
+    them after a stop it answered with success: the call did nothing. None when a flag says
+    the stop was taken, or when the endpoint reports no flags at all (older ones): then the
+    job is `stopping`, as the answer said. `retry` is the command to run again."""
+    flags = [bool(after.extra[key]) for key in STOP_FLAGS if key in after.extra]
+    if not flags or any(flags):
+        return None
+    return Judgement(
+        Outcome.FAILED,
+        f"{operation} answered success, but the job is unchanged: still {after.native_state}, "
+        f"and the endpoint says no stop was taken; check it and stop it again: {retry}",
+    )
