@@ -328,7 +328,9 @@ class Engine(Verifying):
                     request_id=answer.request_id,
                     extra={**base.extra, UNANSWERED: lost},
                 )
-                reported = result
+                # The answer record says no more than is known: failed until the look after
+                # shows otherwise (the final record).
+                reported = replace(result, outcome=Outcome.FAILED)
             else:
                 outcome = (
                     Outcome.ALREADY_FINISHED

@@ -68,9 +68,9 @@ def verified(
     outcome, message = judgement.outcome, judgement.message
     if lost is not None and outcome in _STOPPED:
         message = f"{message} (the stop request's answer was lost: {lost})"
-    elif lost is not None and outcome is Outcome.STOPPING:
-        # Nothing says the stop took: failed, never reported as on its way. Sending it again
-        # is harmless, as the row says.
+    elif lost is not None and outcome in (Outcome.STOPPING, Outcome.FAILED):
+        # Nothing says the stop took: failed, never reported as on its way (and the judge's
+        # words assume an answer that never came). Sending it again is harmless.
         state = after.native_state if after is not None else "not found"
         outcome = Outcome.FAILED
         message = (
