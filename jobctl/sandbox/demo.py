@@ -50,6 +50,7 @@ class Step:
 
 def steps(sandbox: Sandbox) -> list[Step]:
     b, iot, tc = sandbox.seeded.batch, sandbox.seeded.iot, sandbox.seeded.tencent
+    training = sandbox.seeded.batch_service
     stale = sandbox.seeded.batch_stale
     return [
         Step(
@@ -82,6 +83,15 @@ def steps(sandbox: Sandbox) -> list[Step]:
             "exit 0, terminated once the container stopped",
         ),
         Step(
+            "Terminate a training job",
+            "A Batch service job (SageMaker Training): there is no CancelServiceJob, so "
+            "TerminateServiceJob; jobctl finds the id with DescribeServiceJob.",
+            ["terminate", "-p", "aws-batch", training["running"], "-r", "demo: over budget",
+             "--wait", "--poll-interval", "0.5s"],
+            lambda r: r.code == 0 and "terminated" in r.stdout and "ServiceJob" in r.stdout,
+            "exit 0, terminated by TerminateServiceJob",
+        ),
+        Step(
             "Preview a filtered stop",
             "Old RUNNABLE and PENDING jobs: --dry-run shows the exact requests and sends none.",
             ["cancel", "-p", "aws-batch", "--queue", "demo-q", "--status", "RUNNABLE",
@@ -91,7 +101,8 @@ def steps(sandbox: Sandbox) -> list[Step]:
         ),
         Step(
             "Stop them for real, and wait",
-            "--yes because this tour is not interactive; --wait until every job is final.",
+            "--yes because this tour is not interactive; --wait until every job is final. "
+            "The jobs go in one CancelJobs request.",
             ["cancel", "-p", "aws-batch", "--queue", "demo-q", "--status", "RUNNABLE",
              "--status", "PENDING", "--older-than", "1h", "--yes", "--wait",
              "--poll-interval", "0.5s", "-r", "demo: drain stale jobs"],
