@@ -71,11 +71,15 @@ def verified(
     elif lost is not None and outcome in (Outcome.STOPPING, Outcome.FAILED):
         # Nothing says the stop took: failed, never reported as on its way (and the judge's
         # words assume an answer that never came). Sending it again is harmless.
-        state = after.native_state if after is not None else "not found"
+        seen = (
+            f"the job is still {after.native_state}"
+            if after is not None
+            else "the job was not found on the second lookup"
+        )
         outcome = Outcome.FAILED
         message = (
-            f"{lost}: no answer to the stop request, and the job is still {state}: it may not "
-            "have been stopped; run the command again"
+            f"{lost}: no answer to the stop request, and {seen}: it may not have been "
+            "stopped; run the command again"
         )
     judged = replace(
         result,
