@@ -7,6 +7,7 @@ the request parameters and botocore's own retries are what get tested.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -402,3 +403,46 @@ def test_a_bad_thing_name_on_a_selection_is_refused_before_any_request(cli, iot,
     assert ran.code == 2
     assert "--thing 'bad name' is not a valid name for aws-iot" in ran.stderr
     assert proxy.actions() == []
+
+
+def test_a_cancel_whose_answer_is_lost_but_took_is_reported_cancelled(
+    cli, iot, proxy, monkeypatch
+) -> None:
+    """IoT cancels the job, then answers 500 to it and to each of botocore's retries: the look
+    after finds it CANCELED, so it is cancelled, exit 0, and the row says the answer was lost."""
+    from moto.iot.models import IoTBackend
+
+    original = IoTBackend.cancel_job
+
+    def cancel_then_fall_over(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # A retry meets the job cancelled already, and moto says so: that answer is lost too.
+        with contextlib.suppress(Exception):
+            original(self, *args, **kwargs)
+        raise RuntimeError("the server fell over after cancelling")
+
+    monkeypatch.setattr(IoTBackend, "cancel_job", cancel_then_fall_over)
+    job = iot.add_job(executions={"dev-1": "QUEUED"})
+    ran = cli("cancel", *BASE, "--endpoint-url", proxy.url, job)
+    assert ran.code == 0, ran.stderr
+    result = ran.by_job()[job]
+    assert (result["outcome"], result["state_after"]) == ("cancelled", "CANCELED")
+    assert "the stop request's answer was lost: 500" in result["message"]
+
+
+def test_a_cancel_whose_answer_is_lost_and_did_not_take_is_failed(cli, iot, moto) -> None:
+    from tests.support.faults import Fault, Rule
+    from tests.support.proxy import Proxy
+
+    job = iot.add_job(executions={"dev-1": "QUEUED"})
+    failing = Proxy(moto.url, rules=[Rule(Fault.SERVER_ERROR, actions=frozenset({"canceljob"}))])
+    failing.start()
+    try:
+        ran = cli("cancel", *BASE, "--endpoint-url", failing.url, job)
+    finally:
+        failing.stop()
+    assert ran.code == 1, ran.stderr
+    result = ran.by_job()[job]
+    assert result["outcome"] == "failed"
+    assert "no answer to the stop request, and the job is still IN_PROGRESS" in result["message"]
+    assert "run the command again" in result["message"]
+    assert iot.client.describe_job(jobId=job)["job"]["status"] == "IN_PROGRESS"

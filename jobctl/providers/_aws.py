@@ -28,6 +28,7 @@ from jobctl.sanitize import redact
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
+    from jobctl.models import SendResult
     from jobctl.providers.base import ProviderConfig
 
 # Codes AWS services use for "no such thing"; CancelJobs reports unknown jobs as successful.
@@ -240,6 +241,22 @@ def is_missing_operation(exc: botocore.exceptions.ClientError) -> bool:
     """The endpoint does not have this operation at all (older regions, moto, LocalStack)."""
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return error_code(exc) in _NO_SUCH_OPERATION or status in (404, 405, 501)
+
+
+def failed_send(exc: Exception) -> SendResult:
+    """A stop request's botocore failure as its SendResult: not found, or `unanswered` when it
+    went out and no answer said what became of it (the look after decides)."""
+    from jobctl.models import SendResult
+
+    failure = translate(exc)
+    return SendResult(
+        False,
+        failure.request_id,
+        failure.code,
+        failure.message,
+        not_found=isinstance(failure, NotFoundError),
+        unanswered=answer_lost(exc),
+    )
 
 
 def answer_lost(exc: Exception) -> bool:

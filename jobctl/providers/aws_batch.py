@@ -50,16 +50,10 @@ _RETRY_ALONE = frozenset({"ThrottlingException", "ServerException", "TooManyRequ
 
 
 def _all_failed(exc: Exception, count: int) -> list[SendResult]:
-    """A stop request's failure, for each of its `count` jobs; `unanswered` when it went out
-    and no answer said what became of it (the look after decides)."""
-    from jobctl.providers._aws import answer_lost, translate
+    """A stop request's failure, for each of its `count` jobs (`_aws.failed_send`)."""
+    from jobctl.providers._aws import failed_send
 
-    failure = translate(exc)
-    lost = answer_lost(exc)
-    return [
-        SendResult(False, failure.request_id, failure.code, failure.message, unanswered=lost)
-        for _ in range(count)
-    ]
+    return [failed_send(exc)] * count
 
 
 class AwsBatchProvider:

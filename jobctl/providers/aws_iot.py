@@ -135,19 +135,18 @@ class AwsIotProvider:
         return [self._send_one(stop) for stop in stops]
 
     def _send_one(self, stop: PlannedStop) -> SendResult:
-        from jobctl.providers._aws import aws_errors, request_id_of
+        import botocore.exceptions
+
+        from jobctl.providers._aws import failed_send, request_id_of
 
         if stop.action.operation == CANCEL_EXECUTION:
             method = self.client.cancel_job_execution
         else:
             method = self.client.cancel_job
         try:
-            with aws_errors():
-                response = method(**stop.action.request)
-        except NotFoundError as exc:
-            return SendResult(False, exc.request_id, exc.code, exc.message, not_found=True)
-        except ProviderError as exc:
-            return SendResult(False, exc.request_id, exc.code, exc.message)
+            response = method(**stop.action.request)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            return failed_send(exc)
         return SendResult(True, request_id_of(response))
 
     def notices(self, *, options: StopOptions, stops: Sequence[PlannedStop]) -> Sequence[str]:
