@@ -188,11 +188,10 @@ class Engine(Verifying):
     def _dry_run(self, group: Group, stops: Sequence[PlannedStop]) -> dict[JobRef, Result]:
         """Each job as `planned`, with the request the real run would send it in: chunked by
         `dispatch.chunks`, as the real run is, a bulk chunk shown as its one request."""
-        bulk_action = getattr(group.provider, "bulk_action", None)
         requests = chunks(stops, group.provider.send_batch)
         planned: dict[JobRef, Result] = {}
         for number, chunk in enumerate(requests, 1):
-            bulk = bulk_action(stops=chunk) if bulk_action is not None and len(chunk) > 1 else None
+            bulk = _bulk_request(group, chunk)
             for stop in chunk:
                 result = replace(
                     _with_action(self._base(group, stop.ref, stop.before), stop.action),
@@ -278,8 +277,7 @@ class Engine(Verifying):
             return [self._unsent(group, stop) for stop in chunk]
         # A chunk of several goes out as one bulk request: each job's row and audit record
         # carry that request, as --dry-run showed it and as the provider's logs will.
-        bulk_action = getattr(group.provider, "bulk_action", None)
-        sent = bulk_action(stops=chunk) if bulk_action is not None and len(chunk) > 1 else None
+        sent = _bulk_request(group, chunk)
         bases = [
             replace(
                 _with_action(self._base(group, s.ref, s.before), s.action),
@@ -368,6 +366,13 @@ def _with_action(base: Result, action: Action) -> Result:
         message=action.message,
         extra={**base.extra, **action.extra},
     )
+
+
+def _bulk_request(group: Group, chunk: Sequence[PlannedStop]) -> Action | None:
+    """The one request a chunk of several goes out in, from a provider that sends in bulk
+    (`SendsInBulk.bulk_action`); None for a single stop or a provider that sends one a call."""
+    bulk_action = getattr(group.provider, "bulk_action", None)
+    return bulk_action(stops=chunk) if bulk_action is not None and len(chunk) > 1 else None
 
 
 def _error_code(exc: Exception) -> str:

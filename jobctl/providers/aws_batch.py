@@ -49,13 +49,6 @@ _LIST_FAN_OUT = 8
 _RETRY_ALONE = frozenset({"ThrottlingException", "ServerException", "TooManyRequestsException"})
 
 
-def _all_failed(exc: Exception, count: int) -> list[SendResult]:
-    """A stop request's failure, for each of its `count` jobs (`_aws.failed_send`)."""
-    from jobctl.providers._aws import failed_send
-
-    return [failed_send(exc)] * count
-
-
 class AwsBatchProvider:
     info: ClassVar[ProviderInfo] = INFO
 
@@ -204,21 +197,21 @@ class AwsBatchProvider:
     def _send_one(self, stop: PlannedStop) -> SendResult:
         import botocore.exceptions
 
-        from jobctl.providers._aws import request_id_of
+        from jobctl.providers._aws import failed_send, request_id_of
 
         operation = str(stop.action.operation)
         method = getattr(self.client, _SINGLE[operation])
         try:
             response = method(**stop.action.request)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            return _all_failed(exc, 1)[0]
+            return failed_send(exc)
         return SendResult(True, request_id_of(response))
 
     def _send_bulk(self, stops: Sequence[PlannedStop]) -> list[SendResult] | None:
         """One CancelJobs/TerminateJobs call; None when the endpoint does not have it."""
         import botocore.exceptions
 
-        from jobctl.providers._aws import is_missing_operation, request_id_of
+        from jobctl.providers._aws import failed_send, is_missing_operation, request_id_of
         from jobctl.ratelimit import current_pacing
 
         operation = str(stops[0].action.operation)
@@ -237,9 +230,9 @@ class AwsBatchProvider:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 500
             if status < 500:
                 self.bulk.settle(True)  # refused, throttled: the call is there
-            return _all_failed(exc, len(stops))
+            return [failed_send(exc)] * len(stops)
         except botocore.exceptions.BotoCoreError as exc:
-            return _all_failed(exc, len(stops))
+            return [failed_send(exc)] * len(stops)
         self.bulk.settle(True)
         request_id = request_id_of(response)
         errors = {str(e.get("job")): e for e in response.get("errors", [])}
