@@ -147,32 +147,28 @@ def _format_epilog(command: Any, formatter: Any) -> None:
             formatter.write_text(EXIT_CODES)
 
 
-class Command(TyperCommand):
-    """A jobctl command: panels, examples, and jobctl's converters."""
+class _Jobctl:
+    """What every jobctl command and group shares: jobctl's converters and its epilog."""
 
     def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
         cli_values.prime(params)
         return params
-
-    def format_options(self, ctx: Any, formatter: Any) -> None:
-        _format_options(self, ctx, formatter)
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         _format_epilog(self, formatter)
 
 
-class Group(TyperGroup):
-    """A jobctl command group (the root, `config`, `sandbox`): the same, and its commands."""
+class Command(_Jobctl, TyperCommand):
+    """A jobctl command: panels, examples, and jobctl's converters."""
 
-    def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
-        cli_values.prime(params)
-        return params
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        _format_options(self, ctx, formatter)
+
+
+class Group(_Jobctl, TyperGroup):
+    """A jobctl command group (the root, `config`, `sandbox`): the same, and its commands."""
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
         _format_options(self, ctx, formatter)
         self.format_commands(ctx, formatter)
-
-    def format_epilog(self, ctx: Any, formatter: Any) -> None:
-        _format_epilog(self, formatter)
