@@ -36,9 +36,14 @@ def provider_config(
     conn: Connection,
     file: cfg.FileConfig,
     timeout: float,
+    concurrency: int | None = None,
 ) -> ProviderConfig:
     flags = settings.Flags(
-        region=conn.region, profile=conn.profile, endpoint_url=conn.endpoint_url, timeout=timeout
+        region=conn.region,
+        profile=conn.profile,
+        endpoint_url=conn.endpoint_url,
+        timeout=timeout,
+        concurrency=concurrency,
     )
     resolved = settings.load(flags, file=file)
     return resolved.provider(name, facts=info, region_hint=region).config
@@ -110,10 +115,16 @@ def resolve_refs(
 
 
 def open_provider(
-    name: str, region: str | None, conn: Connection, file: cfg.FileConfig, timeout: float
+    name: str,
+    region: str | None,
+    conn: Connection,
+    file: cfg.FileConfig,
+    timeout: float,
+    concurrency: int | None = None,
 ) -> Provider:
     info = providers.info(name)
-    return providers.create(name, provider_config(name, info, region, conn, file, timeout))
+    config = provider_config(name, info, region, conn, file, timeout, concurrency)
+    return providers.create(name, config)
 
 
 def connect(
@@ -136,7 +147,7 @@ def connect(
         by_key.setdefault((ref.provider, ref.region), []).append(ref)
     merged: dict[tuple[str, str | None], tuple[Provider, list[JobRef]]] = {}
     for (name, region), group_refs in by_key.items():
-        instance = open_provider(name, region, conn, file, timeout)
+        instance = open_provider(name, region, conn, file, timeout, concurrency)
         _, kept = merged.setdefault((name, instance.region), (instance, []))
         kept.extend(group_refs)
     position = {ref: index for index, ref in enumerate(resolved)}

@@ -337,6 +337,7 @@ class ProviderSettings:
             profile=self.profile.value,
             endpoint_url=endpoint.value,
             timeout=float(self.timeout.value),
+            concurrency=int(self.concurrency.value),
             **request_timeouts(self.request_timeout.value),
         )
 

@@ -35,6 +35,20 @@ def test_200_jobs_at_concurrency_8_probe_the_endpoint_once(cli, batch, proxy, no
     assert sorted(proxy.stopped()) == sorted(jobs)
 
 
+def test_above_ten_requests_in_flight_each_keeps_its_connection(cli, batch, proxy, no_bulk) -> None:
+    """--concurrency 16: botocore's pool of 10 would close six connections after each answer
+    and open them again for the next request; the pool holds one per request in flight."""
+    jobs = [batch.add_job("RUNNABLE") for _ in range(160)]
+    proxy.delays["canceljob"] = 0.02  # the 16 workers overlap
+    ran = cli(
+        "cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url,
+        "--concurrency", "16", "--yes", *jobs,
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    assert Counter(stop_requests(proxy))[("canceljob", 200)] == 160
+    assert proxy.connections <= 16
+
+
 def test_groups_in_two_regions_behind_one_endpoint_share_the_probe(
     cli, batch, proxy, no_bulk
 ) -> None:

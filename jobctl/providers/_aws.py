@@ -98,6 +98,9 @@ def make_client(service: str, config: ProviderConfig) -> tuple[Any, str]:
         retries={"mode": "standard", "total_max_attempts": THROTTLED_ATTEMPTS},
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
+        # One connection per request in flight: botocore's pool of 10 would close and reopen
+        # connections all run long at --concurrency above 10.
+        max_pool_connections=max(10, config.concurrency),
         user_agent_extra="jobctl",
     )
     try:

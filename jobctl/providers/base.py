@@ -237,6 +237,8 @@ class ProviderConfig:
     timeout: float = DEFAULT_TIMEOUT
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    # Requests the run keeps in flight (--concurrency): an SDK's connection pool holds as many.
+    concurrency: int = 1
 
 
 class Provider(Protocol):

@@ -112,6 +112,8 @@ class Proxy:
     # How long a SLOW fault holds a request before hanging up: past the client's timeout.
     slow_seconds: float = 3.0
     forwarded: list[Seen] = field(default_factory=list)
+    # TCP connections clients opened to the proxy (a kept-alive one counts once).
+    connections: int = 0
     # Run before forwarding a request of that operation (Seen.operation): a test's way to have
     # the world change between jobctl's lookup and its stop request landing, deterministically.
     before: dict[str, Callable[[Seen], None]] = field(default_factory=dict)
@@ -130,6 +132,11 @@ class Proxy:
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with proxy._lock:
+                    proxy.connections += 1
 
             def do_request(self) -> None:
                 arrived = time.monotonic()
@@ -264,3 +271,4 @@ class Proxy:
         with self._lock:
             self.seen.clear()
             self.forwarded.clear()
+            self.connections = 0
