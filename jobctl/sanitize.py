@@ -63,6 +63,38 @@ def redact(text: str) -> str:
     return bare_query.sub(lambda m: f"{m.group(1)}?{REDACTED}", text)
 
 
+# The longest provider message a result or an error line quotes.
+MESSAGE_LIMIT = 300
+
+
+def readable(message: str) -> str:
+    """A provider's error message as one line of at most MESSAGE_LIMIT characters.
+
+    An SDK quotes a body it could not parse as the message: an HTML error page from a load
+    balancer, a proxy or a crashed server, dozens of lines. Such a page becomes its <title> (or
+    its text) and says what it was; any other message has its white space runs made one space.
+    """
+    text = message.strip()
+    if text[:3] in ("b'<", 'b"<'):
+        # The Tencent SDK quotes an unparsed body as Python bytes: b'<!DOCTYPE html>\\n...'.
+        import ast
+        import contextlib
+
+        with contextlib.suppress(ValueError, SyntaxError, AttributeError):
+            text = ast.literal_eval(text).decode("utf-8", "replace").strip()
+    if text[:1] == "<":
+        import html
+        import re
+
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        inner = title.group(1) if title else re.sub(r"<[^>]*>", " ", text)
+        said = " ".join(html.unescape(inner).split())
+        text = f"{said} (an HTML error page, not the API's answer)"
+    else:
+        text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
 @cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Compiled on first use: the cache module imports this one on every TAB, `re` is slow."""

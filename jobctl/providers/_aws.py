@@ -24,7 +24,7 @@ from jobctl.errors import (
     NotFoundError,
     ProviderError,
 )
-from jobctl.sanitize import redact
+from jobctl.sanitize import readable, redact
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ def translate(exc: Exception) -> ProviderError:
     """botocore's exceptions as jobctl's, most specific first."""
     if isinstance(exc, botocore.exceptions.ClientError):
         code = error_code(exc)
-        message = redact(str(exc.response.get("Error", {}).get("Message") or exc))
+        message = readable(redact(str(exc.response.get("Error", {}).get("Message") or exc)))
         request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
         if code in NOT_FOUND_CODES:
             return NotFoundError(message, code=code, request_id=request_id)
@@ -226,9 +226,8 @@ def _rejected(code: str, message: str, operation: str) -> tuple[str, str] | None
         fix = "refresh them ('aws sso login', or a new AWS_SESSION_TOKEN) and run again"
         return "the AWS credentials have expired", fix
     if code.startswith(DENIED_PREFIX):
-        said = message if len(message) <= 300 else message[:300] + "…"
         fix = "grant that permission to the credentials in use, or pass --profile for ones with it"
-        return f"AWS denied {operation}: {said}", fix
+        return f"AWS denied {operation}: {message}", fix
     return None
 
 

@@ -38,7 +38,7 @@ from jobctl.errors import (
     ProviderError,
 )
 from jobctl.models import JobState, SendResult
-from jobctl.sanitize import redact, redact_url
+from jobctl.sanitize import readable, redact, redact_url
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def is_throttled(code: str) -> bool:
 
 def translate(exc: TencentCloudSDKException) -> ProviderError:
     code = str(exc.code or "TencentCloudSDKException")
-    message = redact(str(exc.message or exc))
+    message = readable(redact(str(exc.message or exc)))
     request_id = str(exc.requestId) if exc.requestId else None
     if code.startswith("ResourceNotFound"):
         return NotFoundError(message, code=code, request_id=request_id)
@@ -196,13 +196,12 @@ def _rejected(code: str, message: str) -> tuple[str, str] | None:
     AuthFailure.* is the signature, the key or the token; AuthFailure.UnauthorizedOperation and
     UnauthorizedOperation.* are CAM permissions the credentials lack.
     """
-    said = message if len(message) <= 300 else message[:300] + "…"
     if code.endswith("UnauthorizedOperation") or code.startswith("UnauthorizedOperation"):
         fix = (
             "grant the CAM user or role of these credentials access to Batch, "
             "or use credentials that have it"
         )
-        return f"Tencent Cloud denied the request: {said}", fix
+        return f"Tencent Cloud denied the request: {message}", fix
     if code == "AuthFailure.SignatureExpire":
         fix = "set this machine's clock right (a signature is good for 5 minutes)"
         return "Tencent Cloud refused the request's time", fix

@@ -178,6 +178,28 @@ def test_a_server_that_always_fails(cli, world, faulty, audit_log, faults, actio
     assert proxy.stopped() == []
 
 
+@pytest.mark.parametrize("actions", [LOOKUPS, STOPS], ids=["lookup", "stop"])
+def test_a_gateway_error_page_is_one_line_in_the_report(cli, world, faulty, actions) -> None:
+    """A load balancer's 502 HTML page where the provider's answer should be: each job
+    `failed` with one line that names the page's title and says it was not the API's answer,
+    not the page's dozen lines of markup."""
+    jobs = [world.add("queued"), world.add("running")]
+    proxy = faulty(Rule(Fault.ERROR_PAGE, actions=actions))
+    ran = terminate(cli, world, proxy, jobs, "--timeout", "1s")
+    assert ran.code == 1, ran.stderr
+    results = ran.by_job()
+    assert {r["outcome"] for r in results.values()} == {"failed"}
+    for result in results.values():
+        message = result["message"]
+        assert "502 Bad Gateway (an HTML error page, not the API's answer)" in message, result
+        assert "\n" not in message, message
+        assert "<" not in message, message
+    assert "<!DOCTYPE" not in ran.stderr
+    assert "<h1>" not in ran.stderr
+    assert proxy.stopped() == []
+    assert lost_jobs(ran, world, jobs) == []
+
+
 def test_a_server_too_slow_to_answer(cli, world, faulty, monkeypatch) -> None:
     """Answers held past JOBCTL_REQUEST_TIMEOUT: nothing waits longer than the timeouts say.
 

@@ -41,13 +41,21 @@ class Fault(StrEnum):
     GARBAGE = "garbage"  # forwarded; a 200 answer whose body is not JSON
     AUTH = "auth"  # the provider does not accept the credentials; not forwarded
     DENIED = "denied"  # the credentials lack the permission; not forwarded
+    ERROR_PAGE = "error-page"  # a gateway's 502 HTML page in front of the provider; not forwarded
 
 
 # What reaches the server: no fault, or one that spoils only the answer.
 FORWARDED = frozenset({None, Fault.TRUNCATE, Fault.GARBAGE})
 # Answered by the proxy, in the provider's own words (native_answer), instead of forwarding.
 ANSWERED = frozenset(
-    {Fault.THROTTLE, Fault.SERVER_ERROR, Fault.UNAVAILABLE, Fault.AUTH, Fault.DENIED}
+    {
+        Fault.THROTTLE,
+        Fault.SERVER_ERROR,
+        Fault.UNAVAILABLE,
+        Fault.AUTH,
+        Fault.DENIED,
+        Fault.ERROR_PAGE,
+    }
 )
 
 
@@ -172,8 +180,26 @@ EXPECTED_CODE = {
 }
 
 
+# What a load balancer or gateway in front of a service answers when the service behind it
+# is gone: HTML, many lines, no error code an SDK knows.
+ERROR_PAGE = b"""<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>502 Bad Gateway</title>
+</head>
+<body>
+  <h1>Bad Gateway</h1>
+  <p>The proxy server received an invalid response from an upstream server.</p>
+</body>
+</html>
+"""
+
+
 def native_answer(fault: Fault, dialect: str) -> Answer:
-    """The provider's own answer for a fault in ANSWERED."""
+    """The provider's own answer for a fault in ANSWERED (a gateway's, for ERROR_PAGE)."""
+    if fault is Fault.ERROR_PAGE:
+        return Answer(502, {"Content-Type": "text/html"}, ERROR_PAGE)
     if fault is Fault.UNAVAILABLE:
         if dialect == "tencent":
             # Tencent's gateway always answers 200; a 503 comes from something in front of it.
