@@ -168,6 +168,14 @@ class Engine(Verifying):
                 missing = f"{ref.provider} does not know this job"
                 decided.append((ref, replace(base, outcome=Outcome.NOT_FOUND, message=missing)))
                 continue
+            if state.lookup_error is not None:
+                failed = replace(
+                    self._base(group, ref, None),
+                    outcome=Outcome.FAILED,
+                    message=f"lookup failed: {state.lookup_error}",
+                )
+                decided.append((ref, failed))
+                continue
             action = group.provider.plan(ref=ref, job=state, options=self.options)
             base = _with_action(base, action)
             if action.kind is ActionKind.NOOP:

@@ -178,10 +178,12 @@ def _status_rows(group: Group) -> list[JobStatus]:
     rows = []
     for ref in group.refs:
         state = states.get(ref)
-        if state is not None:
+        if state is not None and state.lookup_error is None:
             rows.append(JobStatus.of(ref.provider, group.region, state))
             continue
-        if error is not None:
+        if state is not None and state.lookup_error is not None:
+            phase, message = "failed", f"lookup failed: {state.lookup_error}"
+        elif error is not None:
             phase, message = "failed", f"lookup failed: {error}"
         else:
             phase, message = "not-found", f"{ref.provider} does not know this job"

@@ -136,6 +136,10 @@ class JobState:
     # Which of its provider's kinds of job this is (`ProviderInfo.job_kinds`, e.g. Batch's
     # "service-job"); None: the provider's ordinary job. Results carry it as `target_kind`.
     kind: str | None = None
+    # Why the provider could not look this one job up (a permission it lacks for this job's
+    # kind), while the rest of the lookup worked: the job is `failed` ("lookup failed: ...")
+    # and nothing is sent to it. The other fields say nothing then.
+    lookup_error: str | None = None
 
 
 @dataclass(frozen=True)

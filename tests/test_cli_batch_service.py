@@ -231,21 +231,24 @@ def test_credentials_denied_describe_service_job_say_so(cli, batch, faulty) -> N
     ran = cli("status", *BASE, "--endpoint-url", proxy.url, UNKNOWN_JOB)
     assert ran.code != 4, ran.stderr
     (row,) = ran.json()["results"]
-    assert row["phase"] == "unknown"
-    assert row["message"].startswith("could not check whether it is a service job")
+    assert row["phase"] == "failed"
+    assert row["state"] is None
+    assert row["message"].startswith("lookup failed: could not check whether it is a service job")
     assert "AWS denied DescribeServiceJob" in row["message"]
 
 
 def test_a_denied_describe_service_job_costs_that_id_only(cli, batch, faulty) -> None:
     """A policy without batch:DescribeServiceJob and one id DescribeJobs does not know: that
-    id is refused with the reason, the other jobs are stopped; never exit 4 and nothing done."""
+    id's lookup failed, and the row says why; the other jobs are stopped; never exit 4 and
+    nothing done."""
     jobs = [batch.add_job("RUNNABLE") for _ in range(3)]
     proxy = faulty(Fault.DENIED)
     ran = cli("cancel", *BASE, "--endpoint-url", proxy.url, *jobs, UNKNOWN_JOB)
     assert ran.code == 3, ran.stderr
     result = ran.by_job()[UNKNOWN_JOB]
-    assert result["outcome"] == "refused"
-    assert "could not check whether it is a service job" in result["message"]
+    assert result["outcome"] == "failed"
+    assert result["state_before"] is None
+    assert result["message"].startswith("lookup failed: could not check whether it is a service")
     assert "AccessDeniedException" in result["message"]
     assert all(ran.by_job()[job]["outcome"] == "cancelled" for job in jobs)
     assert [batch.job(job).status for job in jobs] == ["FAILED"] * 3

@@ -123,6 +123,21 @@ def test_a_failed_lookup_fails_each_job_and_sends_nothing(memory: MemoryCloud) -
     assert stop_calls(memory) == []
 
 
+def test_a_lookup_denied_for_one_job_fails_that_job_only(memory: MemoryCloud) -> None:
+    """The provider answers the lookup but may not say what one job is: that job is `failed`
+    ("lookup failed") with no state and nothing sent to it; the others go on."""
+    ids = [memory.add("QUEUED"), memory.add("QUEUED"), memory.add("QUEUED")]
+    memory.deny(ids[1], "AccessDenied")
+    heard = Heard()
+    results = engine(ids, hooks=heard.hooks()).run()
+    assert outcomes(results) == [Outcome.TERMINATED, Outcome.FAILED, Outcome.TERMINATED]
+    assert results[1].message == "lookup failed: AccessDenied: not allowed to look at this job"
+    assert results[1].state_before is None
+    assert [job for chunk in stop_calls(memory) for job in chunk] == [ids[0], ids[2]]
+    assert sorted(r.job_id for r in heard.sent) == sorted([ids[0], ids[2]])
+    assert memory.jobs[ids[1]].state == "QUEUED"
+
+
 def test_a_failed_stop_request_is_the_failure_of_each_job_in_it(memory: MemoryCloud) -> None:
     ids = [memory.add("QUEUED") for _ in range(3)]
     memory.fail_next("Terminate", "Throttled")

@@ -29,7 +29,6 @@ from jobctl.providers._batch_service import (
     SERVICE_MATRIX,
     SERVICE_STATES,
     TERMINATE_SERVICE,
-    UNCHECKED,
     judge_service,
     plan_service,
 )
@@ -164,8 +163,6 @@ def job_state(
 
 def plan(*, job: JobState, options: StopOptions) -> Action:
     """The aws-batch rows of the matrix (docs/ARCHITECTURE.md, "Plan and judge")."""
-    if UNCHECKED in job.extra:
-        return Action.refuse(f"{job.extra[UNCHECKED]}; nothing sent")
     if job.kind == SERVICE_JOB:
         reason = native_reason(options)
         return plan_service(job=job, options=options, reason=reason, provider=INFO.name)

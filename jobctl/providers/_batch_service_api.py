@@ -28,11 +28,10 @@ _UNKNOWN_CODES = frozenset(
 
 def service_job_state(raw: Mapping[str, Any], *, queue: str | None = None) -> JobState:
     """A DescribeServiceJob answer or a ListServiceJobs summary, as a JobState; an id
-    DescribeServiceJob was denied for (UNCHECKED) as one of no known kind or state."""
+    DescribeServiceJob was denied for (UNCHECKED) as a lookup that failed for that id."""
     if raw.get(UNCHECKED):
-        said = str(raw[UNCHECKED])
-        state = job_state({"jobId": raw["jobId"], "statusReason": said})
-        return replace(state, extra={**state.extra, UNCHECKED: said})
+        state = job_state({"jobId": raw["jobId"]})
+        return replace(state, lookup_error=str(raw[UNCHECKED]))
     return job_state(raw, kind=SERVICE_JOB, queue=queue)
 
 

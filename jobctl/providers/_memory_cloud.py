@@ -65,6 +65,8 @@ class MemoryCloud:
     calls: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     jobs: dict[str, MemoryJob] = field(default_factory=dict)
     _failures: dict[str, list[str]] = field(default_factory=dict)
+    # Jobs the caller may not look at, with the error code a lookup of each gets.
+    _denied: dict[str, str] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -86,6 +88,12 @@ class MemoryCloud:
         with self._lock:
             self._failures.setdefault(operation, []).append(code)
 
+    def deny(self, job_id: str, code: str) -> None:
+        """Lookups answer for `job_id` with the error `code` in its place, the rest as usual
+        (a permission the caller lacks for one kind of job)."""
+        with self._lock:
+            self._denied[job_id] = code
+
     def count(self, *operations: str) -> int:
         with self._lock:
             return sum(1 for operation, _ in self.calls if operation in operations)
@@ -97,8 +105,14 @@ class MemoryCloud:
             self._call("DescribeJobs", job_ids)
             found = [self.jobs[j] for j in dict.fromkeys(job_ids) if j in self.jobs]
             for job in found:
-                self._look(job)
-            return [job.view() for job in found]
+                if job.job_id not in self._denied:
+                    self._look(job)
+            return [
+                {"jobId": job.job_id, "error": self._denied[job.job_id]}
+                if job.job_id in self._denied
+                else job.view()
+                for job in found
+            ]
 
     def list_jobs(self, *, states: Sequence[str], queue: str | None) -> list[dict[str, Any]]:
         with self._lock:

@@ -149,6 +149,9 @@ def judge(
 
 def job_state(raw: Mapping[str, Any]) -> JobState:
     """One job of the cloud's answer as jobctl's JobState; the rest goes in `extra`."""
+    if "error" in raw:
+        error = f"{raw['error']}: not allowed to look at this job"
+        return JobState(str(raw["jobId"]), "", Phase.UNKNOWN, lookup_error=error)
     status = str(raw["status"])
     extra: dict[str, Any] = {"queue": raw["jobQueue"]}
     if raw.get("statusReason"):
