@@ -20,6 +20,7 @@ from jobctl.models import (
     JobRef,
     JobState,
     Outcome,
+    Phase,
     PlannedStop,
     Result,
     SendResult,
@@ -109,8 +110,15 @@ class Engine(Verifying):
             for ref in group.refs
             if self._results[(index, ref)].wait_timed_out
         ]
+        # A state jobctl does not know (the job's, or a child's) is why a wait cannot end.
+        unknown = sum(
+            _in_unknown_state(group, self._results[(index, ref)])
+            for index, group in enumerate(self.groups)
+            for ref in group.refs
+            if self._results[(index, ref)].wait_timed_out
+        )
         if timed_out:
-            self.hooks.on_notice(wait_timeout_notice(self.settings.timeout, timed_out))
+            self.hooks.on_notice(wait_timeout_notice(self.settings.timeout, timed_out, unknown))
         return [
             self._results[(index, ref)]
             for index, group in enumerate(self.groups)
@@ -364,6 +372,14 @@ class Engine(Verifying):
                 self._answered.add((index, stop.ref))
             results.append(result)
         return results
+
+
+def _in_unknown_state(group: Group, result: Result) -> bool:
+    """Last seen in a state its provider does not map, or with children in one."""
+    if result.children is not None and result.children.unknown > 0:
+        return True
+    after = result.state_after
+    return after is not None and group.provider.info.phase_of(after) is Phase.UNKNOWN
 
 
 def _with_action(base: Result, action: Action) -> Result:

@@ -11,8 +11,9 @@ from jobctl.models import JobRef
 _NAMED_IN_NOTICE = 10
 
 
-def wait_timeout_notice(timeout: float, refs: Sequence[JobRef]) -> str:
-    """What to say, and to run, when --wait gives up with jobs still stopping.
+def wait_timeout_notice(timeout: float, refs: Sequence[JobRef], unknown: int = 0) -> str:
+    """What to say, and to run, when --wait gives up with jobs still stopping; `unknown` of
+    them last seen in a state jobctl does not know (or with children in one).
 
     Ids and regions were checked against each provider's pattern before any request: none
     needs quoting, so the command runs as printed.
@@ -37,7 +38,14 @@ def wait_timeout_notice(timeout: float, refs: Sequence[JobRef]) -> str:
                 f"({first} and {len(ids) - 3} more)"
             )
     pronoun = "it" if len(refs) == 1 else "them"
+    why = ""
+    if unknown:
+        which, has = ("it is", "has") if len(refs) == 1 else (f"{unknown} of them", "with")
+        why = (
+            f"; {which} in a state jobctl does not know (or {has} children in one), "
+            "whose end --wait cannot see"
+        )
     return (
         f"--wait timed out after {format_duration(timeout)}: {count} still stopping; "
-        f"see {pronoun} with {' and '.join(commands)}"
+        f"see {pronoun} with {' and '.join(commands)}{why}"
     )

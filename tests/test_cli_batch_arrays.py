@@ -348,6 +348,7 @@ def test_a_wait_on_children_in_an_unknown_state_says_why_it_timed_out(
         "2 in an unknown state (a state jobctl does not know: --wait cannot tell when they end"
         in row["message"]
     )
+    assert "it is in a state jobctl does not know (or has children in one)" in ran.stderr
 
     status = cli("status", *BASE, "--wait", "--poll-interval", "0.1s", "--timeout", "1s", parent)
     assert status.code == 5
