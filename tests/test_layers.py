@@ -28,6 +28,17 @@ def test_importing_the_api_loads_no_cli_library_and_no_sdk() -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_naming_the_providers_reads_no_package_metadata_when_no_plug_in_is_installed() -> None:
+    """importlib.metadata costs a run ~25 ms at start; without a plug-in it is not needed (the
+    registry with a plug-in installed: tests/test_third_party_provider.py)."""
+    done = run_python(
+        "import jobctl.providers as p, sys; "
+        "assert p.names()[:3] == ['aws-batch', 'aws-iot', 'tencent'], p.names(); "
+        "assert 'importlib.metadata' not in sys.modules"
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)

@@ -74,7 +74,9 @@ class Table:
         from jobctl.complete.table import PROVIDERS
 
         # Only Typer's path can describe a third-party provider (it imports its module).
-        if any(name not in PROVIDERS for name in _registered_names()):
+        from jobctl.plugins import registered_names
+
+        if any(name not in PROVIDERS for name in registered_names()):
             raise Defer
         return list(PROVIDERS)
 
@@ -135,40 +137,6 @@ class Registry:
         from jobctl.selection import PHASE_WORDS
 
         return list(PHASE_WORDS)
-
-
-def _registered_names() -> list[str]:
-    """Names in the entry-point group, read from installed distributions' entry_points.txt.
-
-    importlib.metadata would cost more than the rest of a TAB. This scan can only see too
-    much (a stale dist-info), which sends the request to Typer's path: slower, never wrong.
-    """
-    import os
-    import sys
-
-    from jobctl import ENTRY_POINT_GROUP
-
-    header = f"[{ENTRY_POINT_GROUP}]"
-    names = []
-    for folder in sys.path:
-        try:
-            entries = os.listdir(folder or ".")
-        except OSError:
-            continue
-        for entry in entries:
-            if not entry.endswith((".dist-info", ".egg-info")):
-                continue
-            try:
-                with open(os.path.join(folder, entry, "entry_points.txt"), encoding="utf-8") as f:
-                    text = f.read()
-            except OSError:
-                continue
-            if header in text:
-                section = text.split(header, 1)[1].split("\n[", 1)[0]
-                names += [
-                    line.split("=")[0].strip() for line in section.splitlines() if "=" in line
-                ]
-    return names
 
 
 def facts_anywhere(name: str) -> Facts | None:
