@@ -142,3 +142,28 @@ def test_a_table_in_a_160_column_terminal_keeps_ids_whole(batch, pane) -> None:
         (row,) = [line for line in screen.splitlines() if job in line]
         assert "prod-q" in row
         assert len(row) <= 160
+
+
+def test_an_array_parents_children_count_up_in_the_live_view(batch, proxy, pane) -> None:
+    """`--wait` on an array parent: the spinner line counts its children as they end, poll by
+    poll, and the table at the end says where they all stood."""
+    from tests.test_cli_batch_arrays import array, one_child_a_lookup
+
+    batch.stop_delay = 3600.0  # the parent stays PENDING, as AWS keeps it until its children end
+    parent = array(batch, "PENDING", "RUNNABLE", "RUNNABLE", "RUNNABLE")
+    # The lookup plans, the check reads the stop; from the first poll on each ends a child.
+    proxy.before["describejobs"] = one_child_a_lookup(batch, parent, 3, reason="drain", after=3)
+    pane.run(
+        "cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "--yes", "-r", "drain",
+        "--wait", "--poll-interval", "2s", parent,
+    )  # fmt: skip
+    screen = pane.wait_for(
+        lambda s: f"{parent}: stopping (PENDING) array of 3:" in s and "1 finished" in s,
+        "the spinner line counting the first child's end",
+    )
+    (line,) = [line for line in screen.splitlines() if f"{parent}: stopping" in line]
+    assert "array of 3: 2 queued, 0 running, 1 finished" in line
+    screen = pane.wait_for(lambda s: "1 job, 1 ok" in s, "the report once every child ended")
+    (row,) = [line for line in screen.splitlines() if parent in line]
+    assert "cancelled" in row
+    assert "array of 3: 0 queued, 0 running, 3 finished" in " ".join(screen.split())
