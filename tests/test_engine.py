@@ -107,11 +107,28 @@ def test_an_endpoint_without_the_bulk_call_gets_each_stop_alone(memory: MemoryCl
 
 
 def test_dry_run_plans_every_stop_and_sends_none(memory: MemoryCloud) -> None:
+    """It shows the one request the real run then sends both jobs in."""
     ids = [memory.add("QUEUED"), memory.add("RUNNING")]
     results = engine(ids, settings=RunSettings(dry_run=True)).run()
     assert outcomes(results) == [Outcome.PLANNED, Outcome.PLANNED]
-    assert [r.request for r in results] == [{"jobId": i, "reason": REASON} for i in ids]
+    assert [r.request for r in results] == [{"jobIds": ids, "reason": REASON}] * 2
+    assert [r.operation for r in results] == ["Terminate"] * 2
     assert stop_calls(memory) == []
+    assert set(outcomes(engine(ids).run())) == {Outcome.TERMINATED}
+    assert stop_calls(memory) == [tuple(ids)]
+
+
+def test_dry_run_of_a_cloud_known_to_lack_the_bulk_call_plans_one_a_job(
+    memory: MemoryCloud,
+) -> None:
+    memory.bulk = False
+    ids = [memory.add("QUEUED") for _ in range(3)]
+    first = engine(ids[:2]).run()  # the probe: the cloud has no bulk call
+    assert set(outcomes(first)) == {Outcome.TERMINATED}
+    later = [ids[2], memory.add("QUEUED")]
+    results = engine(later, settings=RunSettings(dry_run=True)).run()
+    assert [r.request for r in results] == [{"jobId": job, "reason": REASON} for job in later]
+    assert [r.message for r in results] == ["", ""]  # no "if the cloud takes one": it is known
 
 
 def test_a_failed_lookup_fails_each_job_and_sends_nothing(memory: MemoryCloud) -> None:

@@ -52,6 +52,10 @@ class MemoryJob:
         }
 
 
+# Each cloud's endpoint name: a fresh cloud (after `reset`) is an endpoint no probe has seen.
+_ENDPOINTS = itertools.count(1)
+
+
 @dataclass
 class MemoryCloud:
     """One region's jobs. `bulk=False` makes it an endpoint without the bulk stop call."""
@@ -69,6 +73,8 @@ class MemoryCloud:
     _denied: dict[str, str] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    # What names this cloud as an endpoint (BulkSupport's key): a fresh cloud is a new one.
+    endpoint: str = field(default_factory=lambda: f"memory://{next(_ENDPOINTS)}")
 
     # -- the world, as a test or the sandbox sets it up -----------------------------------------
 

@@ -31,7 +31,13 @@ from jobctl.models import (
     StopOptions,
     Verb,
 )
-from jobctl.providers.base import BulkUnsupported, ProviderConfig, ProviderInfo, ReasonMode
+from jobctl.providers.base import (
+    BulkSupport,
+    BulkUnsupported,
+    ProviderConfig,
+    ProviderInfo,
+    ReasonMode,
+)
 from jobctl.providers.judging import not_seen, on_its_own, stopped_outcome
 
 if TYPE_CHECKING:
@@ -187,7 +193,24 @@ class MemoryProvider:
 
         self.region = config.region or DEFAULT_REGION
         self.client: MemoryCloud = cloud(self.region)
-        self.send_batch = INFO.send_batch
+        # Whether the cloud takes many stops in one call, learned by one probe (SendsInBulk).
+        self.bulk = BulkSupport.of(INFO.name, self.client.endpoint)
+
+    @property
+    def send_batch(self) -> int:
+        """10 while the cloud may take many stops in one call; 1 once it is known not to."""
+        return INFO.send_batch if self.bulk.known is not False else 1
+
+    def bulk_action(self, *, stops: Sequence[PlannedStop]) -> Action:
+        """The one request `send` makes for `stops`, as --dry-run shows it (SendsInBulk)."""
+        operation = str(stops[0].action.operation)
+        request = {
+            "jobIds": [str(stop.action.request["jobId"]) for stop in stops],
+            "reason": str(stops[0].action.request["reason"]),
+        }
+        if self.bulk.known:
+            return Action.send(operation, request)
+        return Action.send(operation, request, f"one {operation} a job if the cloud takes one")
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
         by_id = {ref.job_id: ref for ref in refs}
@@ -221,9 +244,11 @@ class MemoryProvider:
             errors = self.client.stop_jobs(operation, ids, reason)
         except MemoryCloudError as exc:
             if exc.code == "UnknownOperation":
-                self.send_batch = 1  # no bulk call here: the engine hands them back one by one
+                self.bulk.settle(False)  # the engine hands them back, to go one by one
                 raise BulkUnsupported from exc
             return [SendResult(False, None, exc.code, exc.message) for _ in stops]
+        if len(stops) > 1:
+            self.bulk.settle(True)
         failed = {str(e["jobId"]): e for e in errors}
         return [
             SendResult(True)
