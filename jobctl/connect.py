@@ -181,9 +181,12 @@ def list_selection(
     conn: Connection,
     file: cfg.FileConfig,
     timeout: float,
+    concurrency: int | None = None,
 ) -> Listing:
-    """Connect, list every page, and keep the jobs that really match (shared by list and stop)."""
-    instance = open_provider(name, None, conn, file, timeout)
+    """Connect, list every page, and keep the jobs that really match (shared by list and stop).
+
+    `concurrency`: the stop's --concurrency, for the client its stops will go through."""
+    instance = open_provider(name, None, conn, file, timeout, concurrency)
     region = instance.region
     jobs = selection.select(instance.list_jobs(selection=chosen), chosen)
     return Listing(instance, region, jobs, selection.scope_words(info, filters, chosen, region))

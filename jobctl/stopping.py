@@ -141,7 +141,9 @@ def _select_groups(
     chosen = selection.build(info, args.filters)
     confirm = cb.confirm
     confirming = confirm is not None and confirm.needed(verb=args.verb, count=None)
-    listed = list_selection(name, info, chosen, args.filters, args.conn, file, args.timeout)
+    listed = list_selection(
+        name, info, chosen, args.filters, args.conn, file, args.timeout, args.concurrency
+    )
     if not listed.jobs:
         cb.on_notice(f"no jobs matched: {listed.scope}")
         return []

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
+
 from jobctl.sandbox.aws import ACCOUNT, BatchWorld
 
 
@@ -35,14 +37,18 @@ def test_200_jobs_at_concurrency_8_probe_the_endpoint_once(cli, batch, proxy, no
     assert sorted(proxy.stopped()) == sorted(jobs)
 
 
-def test_above_ten_requests_in_flight_each_keeps_its_connection(cli, batch, proxy, no_bulk) -> None:
+@pytest.mark.parametrize("named", [True, False], ids=["named jobs", "a filter selection"])
+def test_above_ten_requests_in_flight_each_keeps_its_connection(
+    cli, batch, proxy, no_bulk, named
+) -> None:
     """--concurrency 16: botocore's pool of 10 would close six connections after each answer
     and open them again for the next request; the pool holds one per request in flight."""
-    jobs = [batch.add_job("RUNNABLE") for _ in range(160)]
+    jobs = [batch.add_job("RUNNABLE", queue="wide-q") for _ in range(160)]
     proxy.delays["canceljob"] = 0.02  # the 16 workers overlap
+    which = jobs if named else ["--queue", "wide-q", "--all"]
     ran = cli(
         "cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url,
-        "--concurrency", "16", "--yes", *jobs,
+        "--concurrency", "16", "--yes", *which,
     )  # fmt: skip
     assert ran.code == 0, ran.stderr
     assert Counter(stop_requests(proxy))[("canceljob", 200)] == 160

@@ -100,7 +100,7 @@ def make_client(service: str, config: ProviderConfig) -> tuple[Any, str]:
         read_timeout=config.read_timeout,
         # One connection per request in flight: botocore's pool of 10 would close and reopen
         # connections all run long at --concurrency above 10.
-        max_pool_connections=max(10, config.concurrency),
+        max_pool_connections=max(10, config.concurrency or 0),
         user_agent_extra="jobctl",
     )
     try:

@@ -237,8 +237,9 @@ class ProviderConfig:
     timeout: float = DEFAULT_TIMEOUT
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
-    # Requests the run keeps in flight (--concurrency): an SDK's connection pool holds as many.
-    concurrency: int = 1
+    # Requests the run keeps in flight (--concurrency, else the provider's default): an SDK's
+    # connection pool holds as many. None: not known (the SDK's own pool size).
+    concurrency: int | None = None
 
 
 class Provider(Protocol):
