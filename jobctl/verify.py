@@ -52,6 +52,10 @@ def verified(
     Also the stop to send next, when the provider says this one could not stop the job.
     """
     lost = result.extra.get(UNANSWERED)
+    if after is not None and after.lookup_error is not None:
+        # The look worked for the others but not for this job (JobState.lookup_error).
+        lookup_error = after.lookup_error
+        after = None
     if after is None and lookup_error is not None:
         if lost is not None:
             message = f"{lost}: no answer to the stop request, and could not look: {lookup_error}"

@@ -155,6 +155,30 @@ def test_a_lookup_denied_for_one_job_fails_that_job_only(memory: MemoryCloud) ->
     assert memory.jobs[ids[1]].state == "QUEUED"
 
 
+def test_a_job_whose_look_after_the_stop_is_denied_is_stopping_unverified(
+    memory: MemoryCloud,
+) -> None:
+    """The stop was accepted, then the provider may not say what the job is (a permission
+    taken away mid-run): `stopping`, "could not verify it", never judged from an empty state;
+    and --wait's notice does not call that an unknown state."""
+    ids = [memory.add("QUEUED"), memory.add("QUEUED")]
+    memory.stop_after_looks = 10**6  # the stops never take effect: --wait has to look again
+
+    def deny_after_stop(operation: str, job_ids: Sequence[str]) -> None:
+        for job in job_ids:
+            memory.deny(job, "AccessDenied")
+
+    memory.before_stop = deny_after_stop
+    heard = Heard()
+    settings = RunSettings(wait=True, timeout=1.0, poll_interval=0.01)
+    results = engine(ids, hooks=heard.hooks(), settings=settings).run()
+    assert outcomes(results) == [Outcome.STOPPING, Outcome.STOPPING]
+    expected = "stop accepted; could not verify it: AccessDenied: not allowed to look at this job"
+    assert [r.message for r in results] == [expected, expected]
+    (notice,) = heard.notices
+    assert "does not know" not in notice
+
+
 def test_a_failed_stop_request_is_the_failure_of_each_job_in_it(memory: MemoryCloud) -> None:
     ids = [memory.add("QUEUED") for _ in range(3)]
     memory.fail_next("Terminate", "Throttled")
