@@ -65,14 +65,17 @@ def redact(text: str) -> str:
 
 # The longest provider message a result or an error line quotes.
 MESSAGE_LIMIT = 300
+PAGE_LABEL = " (an HTML error page, not the API's answer)"
 
 
 def readable(message: str) -> str:
-    """A provider's error message as one line of at most MESSAGE_LIMIT characters.
+    """A provider's error message as one line of at most MESSAGE_LIMIT characters, the
+    secrets of any URL in it redacted.
 
     An SDK quotes a body it could not parse as the message: an HTML error page from a load
-    balancer, a proxy or a crashed server, dozens of lines. Such a page becomes its <title> (or
-    its text) and says what it was; any other message has its white space runs made one space.
+    balancer, a proxy or a crashed server, dozens of lines. Such a page becomes its <title>
+    (or its text) and says what it was. Any message has its white space runs made one space;
+    a long one keeps its start and its end (AWS says why access was denied at the end).
     """
     text = message.strip()
     if text[:3] in ("b'<", 'b"<'):
@@ -82,17 +85,41 @@ def readable(message: str) -> str:
 
         with contextlib.suppress(ValueError, SyntaxError, AttributeError):
             text = ast.literal_eval(text).decode("utf-8", "replace").strip()
-    if text[:1] == "<":
-        import html
-        import re
+    label = ""
+    if _is_page(text):
+        text, label = _page_text(text), PAGE_LABEL
+        if not text:
+            return "an HTML error page with no text, not the API's answer"
+    text = redact(" ".join(text.split()))
+    return _clip(text, MESSAGE_LIMIT - len(label)) + label
 
-        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-        inner = title.group(1) if title else re.sub(r"<[^>]*>", " ", text)
-        said = " ".join(html.unescape(inner).split())
-        text = f"{said} (an HTML error page, not the API's answer)"
-    else:
-        text = " ".join(text.split())
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+def _is_page(text: str) -> bool:
+    lower = text[:4096].lower()
+    return lower.startswith(("<!doctype html", "<html")) or (
+        lower.startswith("<") and ("<title" in lower or "<body" in lower)
+    )
+
+
+def _page_text(page: str) -> str:
+    """A page's title, else its text without scripts and styles, entities decoded."""
+    import html
+    import re
+
+    flags = re.IGNORECASE | re.DOTALL
+    title = re.search(r"<title[^>]*>(.*?)</title>", page, flags)
+    text = title.group(1) if title and title.group(1).strip() else ""
+    if not text:
+        text = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", page, flags=flags)
+        text = re.sub(r"<[^>]*>", " ", text)
+    return " ".join(html.unescape(text).split())
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    return f"{text[:head]}…{text[len(text) - (limit - 1 - head) :]}"
 
 
 @cache

@@ -200,7 +200,7 @@ def translate(exc: Exception) -> ProviderError:
     """botocore's exceptions as jobctl's, most specific first."""
     if isinstance(exc, botocore.exceptions.ClientError):
         code = error_code(exc)
-        message = readable(redact(str(exc.response.get("Error", {}).get("Message") or exc)))
+        message = readable(str(exc.response.get("Error", {}).get("Message") or exc))
         request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
         if code in NOT_FOUND_CODES:
             return NotFoundError(message, code=code, request_id=request_id)

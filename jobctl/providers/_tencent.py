@@ -38,7 +38,7 @@ from jobctl.errors import (
     ProviderError,
 )
 from jobctl.models import JobState, SendResult
-from jobctl.sanitize import readable, redact, redact_url
+from jobctl.sanitize import readable, redact_url
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def is_throttled(code: str) -> bool:
 
 def translate(exc: TencentCloudSDKException) -> ProviderError:
     code = str(exc.code or "TencentCloudSDKException")
-    message = readable(redact(str(exc.message or exc)))
+    message = readable(str(exc.message or exc))
     request_id = str(exc.requestId) if exc.requestId else None
     if code.startswith("ResourceNotFound"):
         return NotFoundError(message, code=code, request_id=request_id)
