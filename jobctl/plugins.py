@@ -3,8 +3,9 @@
 importlib.metadata costs ~25 ms (its own imports, then every distribution's metadata): more than
 the rest of a TAB, and a tenth of a run's start. Reading each installed distribution's
 entry_points.txt for the group's header costs ~1 ms. This scan can only see too much (a stale
-dist-info, a name under another header's line): a caller that finds a name goes on to the
-exact reading; one that finds none knows there is no plug-in.
+dist-info, a name under another header's line, or UNSEEN for a place on sys.path it cannot
+read: a zip or an egg): a caller that finds a name goes on to the exact reading; one that
+finds none knows there is no plug-in.
 """
 
 from __future__ import annotations
@@ -14,12 +15,18 @@ import sys
 
 from jobctl import ENTRY_POINT_GROUP
 
+# Stands for the names a place on sys.path this scan cannot read may hold.
+UNSEEN = "?"
+
 
 def registered_names() -> list[str]:
     """Names in the entry-point group, read from installed distributions' entry_points.txt."""
     header = f"[{ENTRY_POINT_GROUP}]"
     names = []
     for folder in sys.path:
+        if folder.endswith(".egg") or os.path.isfile(folder):
+            names.append(UNSEEN)  # a zip or an egg: only importlib.metadata reads those
+            continue
         try:
             entries = os.listdir(folder or ".")
         except OSError:

@@ -39,6 +39,24 @@ def test_naming_the_providers_reads_no_package_metadata_when_no_plug_in_is_insta
     assert done.returncode == 0, done.stderr
 
 
+def test_a_plug_in_in_a_zip_on_sys_path_is_still_found(tmp_path: Path) -> None:
+    """The quick scan cannot read a zip: it says so, and the registry reads the metadata."""
+    import zipfile
+
+    archive = tmp_path / "acme.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("acme_jobs-1.0.dist-info/METADATA", "Name: acme-jobs\nVersion: 1.0\n")
+        zipped.writestr(
+            "acme_jobs-1.0.dist-info/entry_points.txt",
+            "[jobctl.providers]\nacme = acme_jobs:AcmeProvider\n",
+        )
+    done = run_python(
+        f"import sys; sys.path.append({str(archive)!r}); "
+        "import jobctl.providers as p; assert 'acme' in p.names(), p.names()"
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
