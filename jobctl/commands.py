@@ -32,6 +32,7 @@ from jobctl.render import (
     stop_columns,
 )
 from jobctl.selection import FilterArgs
+from jobctl.wait_notice import unknown_words
 
 if TYPE_CHECKING:
     import threading
@@ -111,12 +112,7 @@ def status(jobs: Sequence[str], conn: Connection, io: Io, look: StatusArgs | Non
             job.phase == "unknown" or (job.children is not None and job.children.unknown > 0)
             for job in left
         )
-        why = (
-            f"; {unknown} of them in a state jobctl does not know (or with children in one), "
-            "whose end --wait cannot see"
-            if unknown
-            else ""
-        )
+        why = unknown_words(unknown, len(left))
         io.notice(
             f"--wait timed out after {format_duration(look.timeout)}: {len(left)} "
             f"{'job' if len(left) == 1 else 'jobs'} not finished ({ids}{more}){why}"

@@ -20,7 +20,6 @@ from jobctl.models import (
     JobRef,
     JobState,
     Outcome,
-    Phase,
     PlannedStop,
     Result,
     SendResult,
@@ -112,7 +111,7 @@ class Engine(Verifying):
         ]
         # A state jobctl does not know (the job's, or a child's) is why a wait cannot end.
         unknown = sum(
-            _in_unknown_state(group, self._results[(index, ref)])
+            _in_unknown_state(group, ref, self._results[(index, ref)])
             for index, group in enumerate(self.groups)
             for ref in group.refs
             if self._results[(index, ref)].wait_timed_out
@@ -374,12 +373,14 @@ class Engine(Verifying):
         return results
 
 
-def _in_unknown_state(group: Group, result: Result) -> bool:
-    """Last seen in a state its provider does not map, or with children in one."""
+def _in_unknown_state(group: Group, ref: JobRef, result: Result) -> bool:
+    """Last seen in a state its provider does not map (a sub-target's own map for an IoT
+    thing's execution), or with children in one."""
     if result.children is not None and result.children.unknown > 0:
         return True
-    after = result.state_after
-    return after is not None and group.provider.info.phase_of(after) is Phase.UNKNOWN
+    info = group.provider.info
+    states = info.target_state_map if ref.target is not None else info.state_map
+    return result.state_after is not None and result.state_after not in states
 
 
 def _with_action(base: Result, action: Action) -> Result:

@@ -38,14 +38,20 @@ def wait_timeout_notice(timeout: float, refs: Sequence[JobRef], unknown: int = 0
                 f"({first} and {len(ids) - 3} more)"
             )
     pronoun = "it" if len(refs) == 1 else "them"
-    why = ""
-    if unknown:
-        which, has = ("it is", "has") if len(refs) == 1 else (f"{unknown} of them", "with")
-        why = (
-            f"; {which} in a state jobctl does not know (or {has} children in one), "
-            "whose end --wait cannot see"
-        )
     return (
         f"--wait timed out after {format_duration(timeout)}: {count} still stopping; "
-        f"see {pronoun} with {' and '.join(commands)}{why}"
+        f"see {pronoun} with {' and '.join(commands)}{unknown_words(unknown, len(refs))}"
+    )
+
+
+def unknown_words(unknown: int, total: int) -> str:
+    """What a timed-out --wait's notice adds when `unknown` of the `total` jobs it waited for
+    were last seen in a state jobctl does not know (or with children in one): why it could
+    not end. Empty when none were."""
+    if not unknown:
+        return ""
+    which, has = ("it is", "has") if total == 1 else (f"{unknown} of them", "with")
+    return (
+        f"; {which} in a state jobctl does not know (or {has} children in one), "
+        "whose end --wait cannot see"
     )

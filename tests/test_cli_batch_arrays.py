@@ -352,4 +352,5 @@ def test_a_wait_on_children_in_an_unknown_state_says_why_it_timed_out(
 
     status = cli("status", *BASE, "--wait", "--poll-interval", "0.1s", "--timeout", "1s", parent)
     assert status.code == 5
-    assert "1 of them in a state jobctl does not know (or with children in one)" in status.stderr
+    # The same words as the stop's notice above: one helper says both.
+    assert "it is in a state jobctl does not know (or has children in one)" in status.stderr

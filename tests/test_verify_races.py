@@ -295,3 +295,24 @@ def test_wait_timeout_notice_names_a_few_and_counts_the_rest() -> None:
         "(job-00000000, job-00000001, job-00000002 and 9 more) and "
         "'jobctl status -p aws-batch --region eu-west-1 a-1' and 'jobctl status -p aws-iot fw'"
     )
+
+
+def test_a_things_execution_is_read_by_the_execution_states_for_the_notice() -> None:
+    """An IoT thing's execution left QUEUED is in a state jobctl knows (an execution's, not a
+    job's): --wait's notice must not call it unknown; a state neither map has is."""
+    from types import SimpleNamespace
+
+    from jobctl.engine import _in_unknown_state
+    from jobctl.models import Outcome, Result
+    from jobctl.providers._iot_rules import INFO
+
+    group = SimpleNamespace(provider=SimpleNamespace(info=INFO))
+    thing = JobRef("aws-iot", "fw", target="sensor-1")
+
+    def left(state: str) -> Result:
+        return Result("aws-iot", "us-east-1", "fw", "cancel", Outcome.STOPPING, state_after=state)
+
+    assert "QUEUED" not in INFO.state_map
+    assert not _in_unknown_state(group, thing, left("QUEUED"))  # type: ignore[arg-type]
+    assert _in_unknown_state(group, thing, left("HIBERNATING"))  # type: ignore[arg-type]
+    assert not _in_unknown_state(group, JobRef("aws-iot", "fw"), left("IN_PROGRESS"))  # type: ignore[arg-type]
