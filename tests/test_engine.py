@@ -114,8 +114,16 @@ def test_dry_run_plans_every_stop_and_sends_none(memory: MemoryCloud) -> None:
     assert [r.request for r in results] == [{"jobIds": ids, "reason": REASON}] * 2
     assert [r.operation for r in results] == ["Terminate"] * 2
     assert stop_calls(memory) == []
+    # A cloud not heard from yet: the row says what happens if it has no multi-job call.
+    fallback = "one Terminate a job instead if this cloud has no multi-job Terminate"
+    assert [r.message for r in results] == [f"Terminate request 1 of 1, 2 jobs; {fallback}"] * 2
     assert set(outcomes(engine(ids).run())) == {Outcome.TERMINATED}
     assert stop_calls(memory) == [tuple(ids)]
+    # Now it is known to take one: the dry run shows the request and nothing more.
+    later = [memory.add("QUEUED"), memory.add("QUEUED")]
+    again = engine(later, settings=RunSettings(dry_run=True)).run()
+    assert [r.request for r in again] == [{"jobIds": later, "reason": REASON}] * 2
+    assert [r.message for r in again] == ["Terminate request 1 of 1, 2 jobs"] * 2
 
 
 def test_dry_run_of_a_cloud_known_to_lack_the_bulk_call_plans_one_a_job(

@@ -210,7 +210,8 @@ class MemoryProvider:
         }
         if self.bulk.known:
             return Action.send(operation, request)
-        return Action.send(operation, request, f"one {operation} a job if the cloud takes one")
+        note = f"one {operation} a job instead if this cloud has no multi-job {operation}"
+        return Action.send(operation, request, note)
 
     def describe(self, *, refs: Sequence[JobRef]) -> Mapping[JobRef, JobState]:
         by_id = {ref.job_id: ref for ref in refs}
