@@ -63,6 +63,10 @@ class JobStatus:
 
     @classmethod
     def of(cls, provider: str, region: str | None, job: JobState) -> JobStatus:
+        if job.lookup_error is not None:
+            # Looked up with the others, but the provider would not say what this one is.
+            message = f"lookup failed: {job.lookup_error}"
+            return cls(provider, region, job.job_id, None, "failed", None, message)
         message = _message(job)
         extra = dict(job.extra)
         if job.kind is not None:
@@ -178,12 +182,10 @@ def _status_rows(group: Group) -> list[JobStatus]:
     rows = []
     for ref in group.refs:
         state = states.get(ref)
-        if state is not None and state.lookup_error is None:
+        if state is not None:
             rows.append(JobStatus.of(ref.provider, group.region, state))
             continue
-        if state is not None and state.lookup_error is not None:
-            phase, message = "failed", f"lookup failed: {state.lookup_error}"
-        elif error is not None:
+        if error is not None:
             phase, message = "failed", f"lookup failed: {error}"
         else:
             phase, message = "not-found", f"{ref.provider} does not know this job"
