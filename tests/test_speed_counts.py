@@ -70,17 +70,29 @@ class CountingJson:
 
 
 def test_an_aws_answer_is_parsed_once(cli, batch, monkeypatch) -> None:
-    """botocore parses every answer; jobctl's retry hook reads an answer again only when
-    botocore found nothing in it (an empty `{}` or a body that is not JSON)."""
+    """Each DescribeJobs answer is read once, as JSON (`_aws.AS_JSON`), and botocore's model
+    walks none of it; jobctl's retry hook reads an answer again only when nothing was found in
+    it (an empty `{}` or a body that is not JSON)."""
+    from botocore import parsers
+
     from jobctl.providers import _aws
 
     counting = CountingJson()
     monkeypatch.setattr(_aws, "json", counting)
+    walked: list[str] = []
+    original = parsers.ResponseParser._parse_shape
+
+    def parse_shape(self, shape, node):  # type: ignore[no-untyped-def]
+        walked.append(shape.name)
+        return original(self, shape, node)
+
+    monkeypatch.setattr(parsers.ResponseParser, "_parse_shape", parse_shape)
     jobs = [batch.add_job("RUNNABLE") for _ in range(150)]
     ran = cli("status", "-p", "aws-batch", "-o", "json", *jobs)
     assert ran.code == 0, ran.stderr
     assert len(ran.json()["results"]) == 150
-    assert counting.loads_calls == 0
+    assert counting.loads_calls == 2  # two pages of at most 100, each read once
+    assert "JobDetail" not in walked
 
 
 def test_a_tencent_run_reuses_its_clients(cli, tencent, monkeypatch) -> None:
