@@ -169,6 +169,45 @@ def test_sigterm_and_sighup_act_as_ctrl_c(batch, proxy, tmp_path, start, signum,
     assert set(finals.values()) == {"cancelled"}
 
 
+def test_sigterm_while_a_bulk_request_is_out_reports_its_jobs_and_skips_the_rest(
+    batch, proxy, tmp_path, start
+) -> None:
+    """150 jobs, three CancelJobs of 50, one at a time: SIGTERM while the first is held at the
+    proxy. Its answer still comes back and its 50 jobs are reported and audited as what they
+    became; the 100 never sent are `skipped`, with no record; exit 130."""
+    import threading
+
+    jobs = [batch.add_job("RUNNABLE") for _ in range(150)]
+    release = threading.Event()
+    proxy.before["canceljobs"] = lambda _: release.wait(GUARD)
+    process = start(
+        "cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "--yes", "-o", "json",
+        "--concurrency", "1", *jobs,
+    )  # fmt: skip
+    assert process.stderr is not None
+    wait_for(lambda: "canceljobs" in proxy.operations(), "the first CancelJobs never left")
+    process.send_signal(signal.SIGTERM)
+    said = read_until(process.stderr.fileno(), b"interrupted")
+    release.set()  # the answer comes back after jobctl took the signal
+    out, err = process.communicate(timeout=GUARD)
+    assert process.returncode == 130, said + err
+    assert b"Traceback" not in said + err
+    results = json.loads(out)["results"]
+    assert [r["job_id"] for r in results] == jobs
+    told = {r["job_id"]: r["outcome"] for r in results}
+    first = jobs[:50]
+    assert proxy.operations().count("canceljobs") == 1
+    assert sorted(proxy.stopped()) == sorted(first)
+    assert {told[job] for job in first} == {"cancelled"}
+    assert {told[job] for job in jobs[50:]} == {"skipped"}
+    lines = records(audit_path(tmp_path))
+    answers = {line["job"]: line for line in lines if line.get("record") == "answer"}
+    finals = {line["job"]: line["outcome"] for line in lines if line.get("record") == "final"}
+    assert sorted(answers) == sorted(first)
+    assert {line["operation"] for line in answers.values()} == {"CancelJobs"}
+    assert finals == dict.fromkeys(first, "cancelled")
+
+
 def test_a_wait_run_ends_the_log_with_the_outcome_the_user_was_told(cli, batch, tmp_path) -> None:
     batch.stop_delay = 0.6
     jobs = [batch.add_job("RUNNABLE") for _ in range(3)]
