@@ -1,10 +1,13 @@
-"""The audit log: one JSON line per stop answer as it arrives, and one per final outcome.
+"""The audit log: one JSON line per stop request before it leaves, per answer as it arrives, and
+per final outcome.
 
-Every job a stop request was sent for gets an `answer` record when the provider answers (from
-the thread that got the answer), and a `final` record with the outcome the user was told, after
+Every job a stop request is sent for gets a `request` record just before the request leaves
+(a bulk request's jobs in one write), an `answer` record when the provider answers (from the
+thread that got the answer), and a `final` record with the outcome the user was told, after
 verification and after --wait. A request sent but never answered, when jobctl leaves, gets an
-`unanswered` record. So a crash loses at most the requests in flight, and the log's last line
-for a job is the truth.
+`unanswered` record. So even a SIGKILL loses no stop request: a job whose last line is its
+`request` was asked for and its answer never seen; and the log's last line for a job is the
+truth as far as jobctl knew it.
 
 Lines are appended in one `write` to a file opened with O_APPEND under an exclusive flock, so
 two jobctl processes never interleave a line. Nothing waits for ever: the log is opened without
@@ -37,9 +40,10 @@ from jobctl.sanitize import redact
 if TYPE_CHECKING:
     from jobctl.models import Result, StopOptions
 
-# answer: a stop request's answer as it arrived; final: the outcome the user was told;
-# unanswered: sent, and no answer when jobctl left.
-Kind = Literal["answer", "final", "unanswered"]
+# request: a stop request about to leave (its outcome not known: null); answer: its answer as
+# it arrived; final: the outcome the user was told; unanswered: sent, and no answer when
+# jobctl left.
+Kind = Literal["request", "answer", "final", "unanswered"]
 
 TIMEOUT_ENV = "JOBCTL_AUDIT_TIMEOUT"
 # The longest wait to open and lock the log, unless JOBCTL_AUDIT_TIMEOUT says otherwise.
@@ -117,6 +121,10 @@ class AuditLog:
             "message": redact(result.message),
             "error": None if result.outcome.ok else redact(result.message),
         }
+        if kind == "request":
+            # Nothing is known yet but what is asked for: the request itself (as sent).
+            entry.update(outcome=None, state_after=None, message="", error=None)
+            entry["request"] = dict(result.request) if result.request is not None else None
         if result.target is not None:
             entry["target"] = result.target
         if result.target is not None or result.target_kind is not None:

@@ -307,6 +307,11 @@ class Engine(Verifying):
                 self._unreported[key] = replace(
                     base, outcome=Outcome.STOPPING, message="stop request sent; no answer yet"
                 )
+        # Written before the request leaves: even a SIGKILL while it is out leaves each job a
+        # line saying it was asked for (docs/ARCHITECTURE.md, "The audit log").
+        with self.hooks.records():
+            for base in bases:
+                self.hooks.on_request(base)
         try:
             # Requests a provider sends beyond the first (its own retries) take tokens too.
             with pacing(limiter, self.hooks.stop, self.hooks.on_notice):
@@ -317,6 +322,9 @@ class Engine(Verifying):
             with self._lock:
                 for key in keys:
                     self._unreported.pop(key, None)
+                    # A request went out for it (its record says so): it gets a final record,
+                    # sent again alone or, if the run is interrupted first, skipped.
+                    self._answered.add(key)
             raise
         except Exception as exc:
             message = exc.message if isinstance(exc, ProviderError) else redact(str(exc))

@@ -44,14 +44,17 @@ class Hooks:
     """Where the engine reports as it goes: results as decided, stop requests as answered."""
 
     on_result: Callable[[Result], None] = lambda result: None
-    # The audit log's feed. on_sent: once per stop request, from the thread that got its
-    # answer, with the outcome as first known. on_final: once per job a stop request was sent
-    # for, with the outcome the user was told (after verification and --wait).
+    # The audit log's feed. on_request: once per job, just before its stop request leaves
+    # (the request's jobs in one `records` burst), so a process killed while it is out still
+    # leaves a line. on_sent: once per stop request, from the thread that got its answer, with
+    # the outcome as first known. on_final: once per job a stop request was sent for, with the
+    # outcome the user was told (after verification and --wait).
     # on_unanswered: requests sent and never answered, when the engine ends or is left.
+    on_request: Callable[[Result], None] = lambda result: None
     on_sent: Callable[[Result], None] = lambda result: None
     on_final: Callable[[Result], None] = lambda result: None
     on_unanswered: Callable[[Result], None] = lambda result: None
-    # Around a run of on_final calls (a group's end): what they record may be written at once.
+    # Around a run of on_final or on_request calls: what they record may be written at once.
     records: Callable[[], AbstractContextManager[None]] = nullcontext
     # A job still stopping changed state while --wait polled (for a live view).
     on_update: Callable[[Result], None] = lambda result: None

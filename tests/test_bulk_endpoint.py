@@ -310,5 +310,5 @@ def test_a_stop_whose_answer_is_lost_and_did_not_take_is_failed(
     log = clean_env / "state" / "jobctl" / "audit.jsonl"
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert sorted((r["record"], r["job"]) for r in records) == sorted(
-        [("answer", job) for job in jobs] + [("final", job) for job in jobs]
+        [(kind, job) for job in jobs for kind in ("request", "answer", "final")]
     )

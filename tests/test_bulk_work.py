@@ -175,6 +175,7 @@ def test_wait_timing_out_is_exit_5(cli, batch, tmp_path) -> None:
     # Exit 5 says the wait timed out; the typed field is not leaked into the report's extra.
     assert "wait_timed_out" not in result["extra"]
     assert [(line["record"], line["outcome"]) for line in audit_lines(tmp_path)] == [
+        ("request", None),
         ("answer", "stopping"),
         ("final", "stopping"),
     ]

@@ -131,6 +131,7 @@ def test_the_audit_log_names_the_service_job_operation(cli, batch, tmp_path) -> 
     assert cli("terminate", *BASE, job, "-r", "budget").code == 0
     records = audit(tmp_path)
     assert [(r["record"], r["job"], r["operation"]) for r in records] == [
+        ("request", job, "TerminateServiceJob"),
         ("answer", job, "TerminateServiceJob"),
         ("final", job, "TerminateServiceJob"),
     ]

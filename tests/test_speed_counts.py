@@ -140,8 +140,13 @@ def test_a_groups_final_audit_records_go_in_one_write(cli, batch, tmp_path, monk
     path = tmp_path / "state" / "jobctl" / "audit.jsonl"
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     kinds = {job: [line["record"] for line in lines if line["job"] == job] for job in jobs}
-    assert kinds == {job: ["answer", "final"] for job in jobs}
+    assert kinds == {job: ["request", "answer", "final"] for job in jobs}
     assert [line["outcome"] for line in lines if line["record"] == "final"] == ["cancelled"] * 150
     with_finals = [data for data in writes if b'"record": "final"' in data]
     assert len(with_finals) == 1
     assert with_finals[0].count(b"\n") == 150
+    # A bulk request's records go in one write too, before it leaves: 3 CancelJobs, at most
+    # 3 writes (fewer when one takes another's pending lines along).
+    with_requests = [data for data in writes if b'"record": "request"' in data]
+    assert sum(data.count(b'"record": "request"') for data in with_requests) == 150
+    assert len(with_requests) <= 3

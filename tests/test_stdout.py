@@ -49,10 +49,13 @@ def cancel_args(fmt: str, jobs: list[str]) -> list[str]:
 def assert_every_job_stopped_and_audited(batch, jobs: list[str], tmp_path: Path) -> None:
     assert all(batch.job(job).stop for job in jobs)
     lines = audit(tmp_path)
-    # One line as each answer arrived, one with the outcome the user was told.
+    # One line as each request left, one as its answer arrived, one with the outcome the user
+    # was told.
+    requests = [line for line in lines if line["record"] == "request"]
     answers = [line for line in lines if line["record"] == "answer"]
     finals = [line for line in lines if line["record"] == "final"]
-    assert len(answers) + len(finals) == len(lines)
+    assert len(requests) + len(answers) + len(finals) == len(lines)
+    assert sorted(line["job"] for line in requests) == sorted(jobs)
     assert sorted(line["job"] for line in answers) == sorted(jobs)
     assert sorted(line["job"] for line in finals) == sorted(jobs)
     assert {line["outcome"] for line in finals} == {"cancelled"}
@@ -163,7 +166,18 @@ def test_an_interrupted_run_to_a_full_disk_keeps_exit_130(batch, proxy, tmp_path
     assert not any(noise in line for line in lines for noise in NOISE)
     sent = {job for job in jobs if batch.job(job).stop}
     assert 3 <= len(sent) < 40
-    assert {line["job"] for line in audit(tmp_path)} == sent
+    lines = audit(tmp_path)
+    # The first request (the probe: this endpoint has no CancelJobs) carried all 40: each has
+    # its record and a final one; the jobs sent again alone, their request and answer too.
+    assert {line["job"] for line in lines if line["operation"] == "CancelJobs"} == set(jobs)
+    assert {line["job"] for line in lines if line["record"] == "answer"} == sent
+    alone = {
+        line["job"]
+        for line in lines
+        if line["record"] in ("request", "answer") and line["operation"] == "CancelJob"
+    }
+    assert alone == sent
+    assert {line["job"] for line in lines if line["record"] == "final"} == set(jobs)
 
 
 def test_in_process_without_sys_stdout_the_run_still_happens(cli, batch, monkeypatch) -> None:

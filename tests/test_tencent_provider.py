@@ -397,7 +397,7 @@ def test_reason_is_not_sent_but_noticed_and_kept(cli, tencent, clean_env: Path) 
     assert result["extra"] == {"reason": "bad input data", "reason_code": "DATA_BUG"}
     log = clean_env / "state" / "jobctl" / "audit.jsonl"
     entries = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [e["record"] for e in entries] == ["answer", "final"]
+    assert [e["record"] for e in entries] == ["request", "answer", "final"]
     entry = entries[-1]
     assert (entry["provider"], entry["job"], entry["operation"]) == ("tencent", job, "TerminateJob")
     assert (entry["reason"], entry["reason_code"]) == ("bad input data", "DATA_BUG")

@@ -106,9 +106,12 @@ def test_an_escalation_found_on_an_early_page_is_sent_after_the_last_stop(
     assert seen.count("terminatejob") == 1
     assert seen.index("terminatejob") > max(i for i, op in enumerate(seen) if op == "canceljob")
     audit = (tmp_path / "state" / "jobctl" / "audit.jsonl").read_text().splitlines()
-    records = [json.loads(line) for line in audit if raced in line]
+    records = [r for r in map(json.loads, audit) if r["job"] == raced]
     assert [(r["record"], r["operation"]) for r in records] == [
+        ("request", "CancelJobs"),  # the probe: the endpoint has no CancelJobs
+        ("request", "CancelJob"),
         ("answer", "CancelJob"),
+        ("request", "TerminateJob"),
         ("answer", "TerminateJob"),
         ("final", "TerminateJob"),
     ]

@@ -269,9 +269,10 @@ class Waiting(_Base):
 
 
 class Auditing(_Base):
-    """The audit log: an answer and a final record per stop sent; nothing for a dry run."""
+    """The audit log: a request, an answer and a final record per stop sent; nothing for a
+    dry run."""
 
-    def test_each_stop_sent_has_its_answer_and_final_record(
+    def test_each_stop_sent_has_its_request_answer_and_final_record(
         self, jobctl: Runner, world: World, audit_log: Path
     ) -> None:
         job = world.add("queued")
@@ -279,7 +280,8 @@ class Auditing(_Base):
         assert ran.code == 0, ran.stderr
         told = ran.by_job()[job]
         records = _records(audit_log)
-        assert [r["record"] for r in records] == ["answer", "final"]
+        assert [r["record"] for r in records] == ["request", "answer", "final"]
+        assert records[0]["outcome"] is None  # written before the request left
         for record in records:
             assert (record["provider"], record["job"]) == (world.provider, job)
             assert (record["verb"], record["reason"]) == ("terminate", "conformance audit")

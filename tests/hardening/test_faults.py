@@ -173,8 +173,11 @@ def test_a_server_that_always_fails(cli, world, faulty, audit_log, faults, actio
     if actions is None:
         assert records == []  # no stop request was sent
     else:
-        assert sorted(r["job"] for r in records) == sorted(jobs * 2)  # answer and final
-        assert all(r["outcome"] == "failed" and r["error"].startswith(codes) for r in records)
+        told = [r for r in records if r["record"] != "request"]
+        assert sorted(r["job"] for r in told) == sorted(jobs * 2)  # answer and final
+        assert all(r["outcome"] == "failed" and r["error"].startswith(codes) for r in told)
+        asked = [r["job"] for r in records if r["record"] == "request"]
+        assert set(asked) == set(jobs)  # a record before each request left
     assert proxy.stopped() == []
 
 
@@ -234,6 +237,7 @@ def test_faults_on_the_lookup_after_the_stop(cli, world, faulty, audit_log, faul
     assert world.stopped(job)
     assert proxy.stopped() == [job]
     assert [(r["record"], r["job"], r["outcome"]) for r in audit_log()] == [
+        ("request", job, None),
         ("answer", job, "stopping"),
         ("final", job, "stopping"),
     ]
