@@ -82,3 +82,81 @@ def test_jobctls_client_reads_every_answer_as_botocore_does(batch, aws_env) -> N
     queue = batch.service_queue("answers-sm-q")
     listed = same("list_service_jobs", jobQueue=queue, jobStatus="RUNNING")
     assert [j["jobId"] for j in listed["jobSummaryList"]] == [service_job]
+
+
+ODD_BODIES = {
+    "a null list": ("describe_jobs", {"jobs": ["j"]}, {"jobs": None}),
+    "null members": (
+        "describe_jobs",
+        {"jobs": ["j"]},
+        {
+            "jobs": [
+                {
+                    "jobId": "j",
+                    "jobName": "n",
+                    "jobQueue": "q",
+                    "status": None,
+                    "startedAt": 1,
+                    "jobDefinition": "d",
+                    "createdAt": None,
+                    "container": {"environment": None, "command": ["x"]},
+                },
+            ],
+        },
+    ),
+    "a null page": ("list_jobs", {"jobQueue": "q"}, {"jobSummaryList": None, "nextToken": None}),
+    "its own ResponseMetadata": (
+        "describe_jobs",
+        {"jobs": ["j"]},
+        {"ResponseMetadata": {"RequestId": "forged"}, "jobs": []},
+    ),
+    "a null ResponseMetadata": ("describe_jobs", {"jobs": ["j"]}, {"ResponseMetadata": None}),
+}
+
+
+@pytest.mark.parametrize("case", ODD_BODIES, ids=list(ODD_BODIES))
+def test_an_odd_answer_reads_as_botocore_reads_it(case: str, aws_env) -> None:
+    """Answers no AWS endpoint sends but a gateway or an emulator might (Go writes an empty
+    list as null): jobctl's reading is botocore's, field for field, request id included."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    call, params, body = ODD_BODIES[case]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            payload = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("x-amzn-RequestId", "the-real-one")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        config = ProviderConfig(region="us-east-1", endpoint_url=url)
+        ours, _ = make_client("batch", config)
+        import boto3
+
+        plain = boto3.client(
+            "batch", region_name="us-east-1", endpoint_url=url,
+            aws_access_key_id="test", aws_secret_access_key="test",
+        )  # fmt: skip
+        theirs = getattr(plain, call)(**params)
+        mine = getattr(ours, call)(**params)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert mine["ResponseMetadata"]["RequestId"] == "the-real-one"
+    for answer in (mine, theirs):
+        answer.pop("ResponseMetadata")
+    assert mine == theirs

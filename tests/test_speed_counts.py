@@ -64,9 +64,9 @@ class CountingJson:
     def __init__(self) -> None:
         self.loads_calls = 0
 
-    def loads(self, text: object) -> object:
+    def loads(self, text: object, **options: object) -> object:
         self.loads_calls += 1
-        return json.loads(text)  # type: ignore[arg-type]
+        return json.loads(text, **options)  # type: ignore[arg-type]
 
 
 def test_an_aws_answer_is_parsed_once(cli, batch, monkeypatch) -> None:

@@ -175,6 +175,8 @@ def _as_json(
 ) -> None:
     """A 2xx JSON answer of an AS_JSON operation, read by json.loads instead of the model.
 
+    Read as botocore's parser reads it: a member that is `null` is left out (a Go gateway
+    writes an empty list as null), and ResponseMetadata is botocore's own, from the headers.
     The body botocore then parses is `{}`: it still adds ResponseMetadata and takes the
     rest from here. An error, or a body that is not a JSON object, is left to botocore (and
     to RetryBudget, which retries a 2xx answer that is not JSON).
@@ -182,12 +184,17 @@ def _as_json(
     if not 200 <= response_dict["status_code"] < 300:
         return
     try:
-        answer = json.loads(response_dict["body"])
+        answer = json.loads(response_dict["body"], object_hook=_without_nulls)
     except ValueError:
         return
     if isinstance(answer, dict):
+        answer.pop("ResponseMetadata", None)
         customized_response_dict.update(answer)
         response_dict["body"] = b"{}"
+
+
+def _without_nulls(members: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in members.items() if value is not None}
 
 
 def malformed(response: Any) -> bool:
