@@ -5,9 +5,9 @@ Every job a stop request is sent for gets a `request` record just before the req
 (a bulk request's jobs in one write), an `answer` record when the provider answers (from the
 thread that got the answer), and a `final` record with the outcome the user was told, after
 verification and after --wait. A request sent but never answered, when jobctl leaves, gets an
-`unanswered` record. So even a SIGKILL loses no stop request: a job whose last line is its
-`request` was asked for and its answer never seen; and the log's last line for a job is the
-truth as far as jobctl knew it.
+`unanswered` record. So a SIGKILL loses no stop request that left (unless the log could not be
+written then): a job whose last line is its `request` was asked for, or was about to be, and
+its answer never seen; and the log's last line for a job is the truth as far as jobctl knew.
 
 Lines are appended in one `write` to a file opened with O_APPEND under an exclusive flock, so
 two jobctl processes never interleave a line. Nothing waits for ever: the log is opened without
@@ -122,9 +122,8 @@ class AuditLog:
             "error": None if result.outcome.ok else redact(result.message),
         }
         if kind == "request":
-            # Nothing is known yet but what is asked for: the request itself (as sent).
+            # Nothing is known yet but that it is asked for (`operation` says how).
             entry.update(outcome=None, state_after=None, message="", error=None)
-            entry["request"] = dict(result.request) if result.request is not None else None
         if result.target is not None:
             entry["target"] = result.target
         if result.target is not None or result.target_kind is not None:
@@ -205,7 +204,16 @@ class AuditLog:
         fd = self._open()
         try:
             self._lock(fd, wait=wait)
-            os.write(fd, data)
+            # All of it or none: a write cut short (a full disk) is undone, never a cut line.
+            start = os.fstat(fd).st_size
+            view = memoryview(data)
+            try:
+                while view:
+                    view = view[os.write(fd, view) :]
+            except OSError:
+                with suppress(OSError):
+                    os.ftruncate(fd, start)
+                raise
         except OSError as exc:
             raise Unwritable(exc.strerror or str(exc)) from exc
         finally:

@@ -288,6 +288,10 @@ class Engine(Verifying):
         self, index: int, group: Group, limiter: RateLimiter, chunk: Sequence[PlannedStop]
     ) -> list[Result]:
         """One provider request for the chunk; raises BulkUnsupported to have it split."""
+        if len(chunk) > group.provider.send_batch:
+            # Taken before another worker or group learned the endpoint has no bulk call: split
+            # it now, before any record says it was asked for.
+            raise BulkUnsupported
         if not limiter.acquire(self.hooks.stop):
             return [self._unsent(group, stop) for stop in chunk]
         # A chunk of several goes out as one bulk request: each job's row and audit record
@@ -312,6 +316,14 @@ class Engine(Verifying):
         with self.hooks.records():
             for base in bases:
                 self.hooks.on_request(base)
+        if self.hooks.stop.is_set():
+            # Interrupted while the records were written (a locked log can hold them up to its
+            # time limit): nothing new is sent. Recorded as asked for, each gets a final record.
+            with self._lock:
+                for key in keys:
+                    self._unreported.pop(key, None)
+                    self._answered.add(key)
+            return [self._unsent(group, stop) for stop in chunk]
         try:
             # Requests a provider sends beyond the first (its own retries) take tokens too.
             with pacing(limiter, self.hooks.stop, self.hooks.on_notice):
@@ -325,6 +337,10 @@ class Engine(Verifying):
                     # A request went out for it (its record says so): it gets a final record,
                     # sent again alone or, if the run is interrupted first, skipped.
                     self._answered.add(key)
+            said = f"{bases[0].operation}: the endpoint does not have it; sent again one a request"
+            with self.hooks.records():
+                for base in bases:
+                    self.hooks.on_refused(replace(base, outcome=Outcome.SKIPPED, message=said))
             raise
         except Exception as exc:
             message = exc.message if isinstance(exc, ProviderError) else redact(str(exc))

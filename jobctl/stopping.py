@@ -184,6 +184,7 @@ def _execute(args: StopArgs, options: StopOptions, groups: list[Group], cb: Call
     hooks = Hooks(
         on_result=decided,
         on_request=audited("request"),
+        on_refused=audited("answer"),
         on_sent=sent,
         on_final=audited("final"),
         on_unanswered=audited("unanswered"),

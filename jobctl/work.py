@@ -50,7 +50,10 @@ class Hooks:
     # the outcome as first known. on_final: once per job a stop request was sent for, with the
     # outcome the user was told (after verification and --wait).
     # on_unanswered: requests sent and never answered, when the engine ends or is left.
+    # on_refused: the answer to a bulk request the endpoint does not have (its probe), for
+    # each of its jobs, which go again one a request.
     on_request: Callable[[Result], None] = lambda result: None
+    on_refused: Callable[[Result], None] = lambda result: None
     on_sent: Callable[[Result], None] = lambda result: None
     on_final: Callable[[Result], None] = lambda result: None
     on_unanswered: Callable[[Result], None] = lambda result: None

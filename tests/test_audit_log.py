@@ -171,9 +171,17 @@ def test_sigterm_and_sighup_act_as_ctrl_c(batch, proxy, tmp_path, start, signum,
     assert {job for job, outcome in told.items() if outcome != "skipped"} == sent
     assert 3 <= len(sent) < 40
     lines = records(audit_path(tmp_path))
-    answers = {line["job"]: line["outcome"] for line in lines if line.get("record") == "answer"}
+    answers = {
+        line["job"]: line["outcome"]
+        for line in lines
+        if line.get("record") == "answer" and line["operation"] == "CancelJob"
+    }
     finals = {line["job"]: line["outcome"] for line in lines if line.get("record") == "final"}
     assert answers == dict.fromkeys(sent, "stopping")
+    # The probe's answer, for each of its jobs: the endpoint has no CancelJobs.
+    probed = {line["job"] for line in lines if line["operation"] == "CancelJobs"
+              and line.get("record") == "answer" and line["outcome"] == "skipped"}  # fmt: skip
+    assert probed == set(jobs)
     # Every job went in the first request (the probe: this endpoint has no CancelJobs), so
     # each has a final record: cancelled if sent again alone, else skipped.
     assert finals == told
@@ -247,7 +255,14 @@ def test_tencent_answer_line_is_there_before_the_wait_ends(cli, tencent, tmp_pat
     def finish_once_logged() -> None:
         # The job ends only once its answer is in the log: a log written late never sees it.
         deadline = time.monotonic() + GUARD
-        while not records(log) and time.monotonic() < deadline:
+
+        def answered() -> bool:
+            try:
+                return any(r["record"] == "answer" for r in records(log))
+            except ValueError:
+                return False  # a line read while it was being written
+
+        while not answered() and time.monotonic() < deadline:
             time.sleep(0.02)
         tencent.advance(30.0)
 
@@ -340,6 +355,47 @@ def test_two_sigints_while_the_log_is_locked_leave_with_130(
     os.close(holder)
 
 
+def test_ctrl_c_while_a_request_record_waits_for_a_locked_log_sends_nothing(
+    batch, proxy, tmp_path, monkeypatch, start
+) -> None:
+    """The log is locked when the first request's record is to be written: jobctl waits for
+    it (JOBCTL_AUDIT_TIMEOUT), and a Ctrl-C meanwhile means that request never leaves. Each
+    job is skipped; its record says it was asked for, and its final one that it was not sent."""
+    monkeypatch.setenv("JOBCTL_AUDIT_TIMEOUT", "1h")
+    log = audit_path(tmp_path)
+    log.parent.mkdir(parents=True)
+    holder = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    jobs = [batch.add_job("RUNNABLE") for _ in range(60)]
+    process = start(
+        "cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "--yes", "-o", "json",
+        "--concurrency", "1", *jobs,
+    )  # fmt: skip
+    assert process.stderr is not None
+
+    def waiting_for_the_log() -> bool:
+        fds = Path(f"/proc/{process.pid}/fd")
+        return any(os.path.realpath(fd) == str(log) for fd in fds.iterdir())
+
+    wait_for(waiting_for_the_log, "jobctl never opened the audit log")
+    process.send_signal(signal.SIGINT)
+    said = read_until(process.stderr.fileno(), b"interrupted")
+    fcntl.flock(holder, fcntl.LOCK_UN)
+    os.close(holder)
+    out, err = process.communicate(timeout=GUARD)
+    assert process.returncode == 130, said + err
+    assert proxy.stopped() == []
+    assert [s for s in proxy.seen if s.operation in ("canceljob", "canceljobs")] == []
+    results = json.loads(out)["results"]
+    assert {r["outcome"] for r in results} == {"skipped"}
+    lines = records(log)
+    first = [line["job"] for line in lines if line["record"] == "request"]
+    assert len(first) == 50  # the first request's jobs: asked for, then not sent
+    finals = {line["job"]: line["outcome"] for line in lines if line["record"] == "final"}
+    assert finals == dict.fromkeys(first, "skipped")
+    assert [line for line in lines if line["record"] == "answer"] == []
+
+
 def test_records_kept_while_the_log_is_locked_are_written_once_it_is_free(tmp_path) -> None:
     from jobctl.audit import AuditLog
     from jobctl.models import Outcome, Result, StopOptions, Verb
@@ -399,3 +455,37 @@ def test_the_second_signal_leaves_even_when_writing_down_what_was_sent_blocks(tm
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def test_a_write_cut_short_leaves_no_cut_line(tmp_path, monkeypatch) -> None:
+    """The disk fills half way through a write: the half that went in is taken back, the
+    records stay pending, and the next write puts them in whole."""
+    import jobctl.audit
+    from jobctl.audit import AuditLog
+    from jobctl.models import Outcome, Result, StopOptions, Verb
+
+    path = tmp_path / "audit.jsonl"
+    warnings: list[str] = []
+    log = AuditLog(path, warn=warnings.append, limit=0.05)
+    options = StopOptions(verb=Verb.CANCEL, reason="drain")
+    log.record(Result("aws-batch", "us-east-1", "a", "cancel", Outcome.STOPPING), options,
+               kind="answer")  # fmt: skip
+    real_write = os.write
+    full = {"on": True}
+
+    def write(fd: int, data: bytes) -> int:
+        if full["on"]:
+            real_write(fd, bytes(data[: len(data) // 2]))
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(jobctl.audit.os, "write", write)
+    log.record(Result("aws-batch", "us-east-1", "b", "cancel", Outcome.STOPPING), options,
+               kind="answer")  # fmt: skip
+    assert [line["job"] for line in records(path)] == ["a"]  # no half line of b
+    assert warnings
+    assert "No space left on device" in warnings[0]
+    full["on"] = False
+    log.record(Result("aws-batch", "us-east-1", "c", "cancel", Outcome.STOPPING), options,
+               kind="answer")  # fmt: skip
+    assert [line["job"] for line in records(path)] == ["a", "b", "c"]

@@ -56,7 +56,7 @@ def test_above_ten_requests_in_flight_each_keeps_its_connection(
 
 
 def test_groups_in_two_regions_behind_one_endpoint_share_the_probe(
-    cli, batch, proxy, no_bulk
+    cli, batch, proxy, no_bulk, clean_env
 ) -> None:
     """Two regions, two provider instances, one URL: one probe between them."""
     with BatchWorld(endpoint=batch.client.meta.endpoint_url, region="eu-west-1") as europe:
@@ -74,6 +74,15 @@ def test_groups_in_two_regions_behind_one_endpoint_share_the_probe(
     assert {r["region"] for r in results} == {"us-east-1", "eu-west-1"}
     assert {r["outcome"] for r in results} == {"cancelled"}
     assert Counter(stop_requests(proxy)) == {("canceljobs", 404): 1, ("canceljob", 200): 120}
+    # The audit log says CancelJobs only of the jobs the one probe carried: the other group's
+    # chunk, taken before the probe's answer, was split before any record said it was sent.
+    [probe] = [s for s in proxy.seen if s.operation == "canceljobs"]
+    log = clean_env / "state" / "jobctl" / "audit.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    asked = [
+        r["job"] for r in records if r["record"] == "request" and r["operation"] == "CancelJobs"
+    ]
+    assert sorted(asked) == sorted(json.loads(probe.body)["jobs"])
 
 
 def test_a_second_run_in_the_same_process_remembers_the_endpoint(
