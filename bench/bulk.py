@@ -87,6 +87,9 @@ class Candidate:
     times: list[float] = field(default_factory=list)
     requests: list[int] = field(default_factory=list)
     operations: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Each run's (first request, first stop request, last stop request, end), in seconds from
+    # the start of the process, read from the proxy's timestamps.
+    phases: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -134,7 +137,7 @@ def run_once(candidate: Candidate, where: Endpoint, n: int, env: dict[str, str])
     ids = [where.world.add_job("RUNNABLE", queue=QUEUE) for _ in range(n)]
     argv, stdin = candidate.command(ids)
     where.proxy.clear()
-    started = time.perf_counter()
+    started = time.monotonic()  # the proxy's clock
     done = subprocess.run(
         argv,
         input=stdin,
@@ -143,7 +146,7 @@ def run_once(candidate: Candidate, where: Endpoint, n: int, env: dict[str, str])
         text=True,
         check=False,
     )
-    elapsed = time.perf_counter() - started
+    elapsed = time.monotonic() - started
     if done.returncode != 0:
         sys.exit(f"{candidate.name} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     if argv[0:1] == jobctl()[0:1]:
@@ -152,6 +155,9 @@ def run_once(candidate: Candidate, where: Endpoint, n: int, env: dict[str, str])
             sys.exit(f"{candidate.name}: unexpected outcomes {dict(outcomes)}")
     operations = where.proxy.operations()
     candidate.times.append(elapsed)
+    seen = list(where.proxy.seen)
+    stops = [s.at - started for s in seen if s.operation in ("canceljob", "canceljobs")]
+    candidate.phases.append((seen[0].at - started, stops[0], stops[-1], elapsed))
     candidate.requests.append(len(operations))
     candidate.operations = collections.Counter(operations)
 
@@ -194,6 +200,19 @@ def main() -> int:
             [c.name, f"{median:.2f} s", f"{per_job:.3f} ({ops})", f"{median / base_median:.2f}"]
         )
     print(table(["what", "median", "requests per job (last run)", "ratio"], rows))
+    print()
+    print("Where the time goes (seconds from each process's start, by the proxy's clock; medians):")
+    print()
+    phase_rows = []
+    for c in every:
+        first, first_stop, last_stop, end = (
+            statistics.median(run[i] for run in c.phases) for i in range(4)
+        )
+        phase_rows.append([c.name, f"{first:.2f}", f"{first_stop:.2f}", f"{last_stop:.2f}",
+                           f"{last_stop - first_stop:.2f}", f"{end - last_stop:.2f}"])  # fmt: skip
+    headers = ["what", "first request", "first stop request", "last stop request",
+               "stop phase", "after the last stop"]  # fmt: skip
+    print(table(headers, phase_rows))
     print()
     print(
         f"{args.jobs} RUNNABLE AWS Batch jobs a run, {args.runs} runs each, interleaved; "
