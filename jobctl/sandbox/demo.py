@@ -196,9 +196,9 @@ def run_demo(console: Console | None = None, *, extra_jobs: int = 0) -> int:
         console.print(Rule(Text("The audit log", style="bold cyan"), align="left"))
         audit_path = sandbox.env["JOBCTL_AUDIT_LOG"]
         lines = Path(audit_path).read_text().splitlines() if os.path.exists(audit_path) else []
-        console.print(
-            Text(f"{len(lines)} stop requests recorded in {audit_path}; the last one:", style="dim")
-        )
+        asked = sum(json.loads(line).get("record") == "request" for line in lines)
+        said = f"{len(lines)} lines in {audit_path}: {asked} stops asked for, each with its"
+        console.print(Text(f"{said} answer and final outcome; the last line:", style="dim"))
         if lines:
             console.print(Text(json.dumps(json.loads(lines[-1]), indent=2)))
         done.append((Step("Audit log", "", [], lambda r: True, ""), bool(lines)))
