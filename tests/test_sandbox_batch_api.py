@@ -67,12 +67,13 @@ def test_terminate_jobs_stops_every_unfinished_state(client, batch) -> None:
 
 def test_bulk_and_single_calls_give_the_same_answers(client, batch) -> None:
     """Same code path: what DescribeJobs reads after CancelJobs is what it reads after CancelJob."""
-    batch.stop_delay = 0.3
+    batch.stop_delay = 3600.0  # held until the test lets them move: no race with the clock
     one, many = batch.add_job("RUNNABLE"), batch.add_job("RUNNABLE")
     client.cancel_job(jobId=one, reason="same")
     client.cancel_jobs(jobs=[many], reason="same")
     first = described(client, one, many)
     assert first[one]["status"] == first[many]["status"] == "RUNNABLE"  # flagged, not yet moved
+    batch.stop_delay = 0.0
     until(lambda: {j["status"] for j in described(client, one, many).values()} == {"FAILED"})
     after = described(client, one, many)
     keys = ("status", "statusReason", "isCancelled", "isTerminated")

@@ -80,7 +80,7 @@ def test_an_unknown_service_job_is_a_client_exception(client, batch, operation) 
 
 
 def test_terminate_flags_the_job_and_the_world_fails_it_after_its_delay(client, batch) -> None:
-    batch.stop_delay = 0.3
+    batch.stop_delay = 3600.0  # held until the test lets it move: no race with the clock
     job = batch.add_service_job("RUNNING")
     client.terminate_service_job(jobId=job, reason="over budget")
     first = client.describe_service_job(jobId=job)
@@ -89,6 +89,7 @@ def test_terminate_flags_the_job_and_the_world_fails_it_after_its_delay(client, 
         True,
         "over budget",
     )
+    batch.stop_delay = 0.0
     until(lambda: client.describe_service_job(jobId=job)["status"] == "FAILED")
     done = client.describe_service_job(jobId=job)
     assert done["stoppedAt"] >= done["startedAt"]
