@@ -98,12 +98,17 @@ def kept_aside(log: Path) -> list[dict[str, Any]]:
     return records(aside)
 
 
+def open_log(tmp_path: Path) -> tuple[Path, int]:
+    """The audit log's path, the file created, and a descriptor on it for a test to lock."""
+    path = audit_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+
 @pytest.fixture
 def held_lock(tmp_path: Path):
     """The audit log locked by another holder for the whole test."""
-    path = audit_path(tmp_path)
-    path.parent.mkdir(parents=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    path, fd = open_log(tmp_path)
     fcntl.flock(fd, fcntl.LOCK_EX)
     yield path
     os.close(fd)
@@ -329,9 +334,7 @@ def test_two_sigints_while_the_log_is_locked_leave_with_130(
 ) -> None:
     # jobctl would wait for the lock far longer than the guard: only leaving at once passes.
     monkeypatch.setenv("JOBCTL_AUDIT_TIMEOUT", "1h")
-    held_lock = audit_path(tmp_path)
-    held_lock.parent.mkdir(parents=True)
-    holder = os.open(held_lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    held_lock, holder = open_log(tmp_path)
     # Locked once the first stop request is out (its request record is in): the answers wait.
     proxy.before["canceljob"] = lambda _: fcntl.flock(holder, fcntl.LOCK_EX)
     jobs = [batch.add_job("RUNNABLE") for _ in range(4)]
@@ -362,9 +365,7 @@ def test_ctrl_c_while_a_request_record_waits_for_a_locked_log_sends_nothing(
     it (JOBCTL_AUDIT_TIMEOUT), and a Ctrl-C meanwhile means that request never leaves. Each
     job is skipped; its record says it was asked for, and its final one that it was not sent."""
     monkeypatch.setenv("JOBCTL_AUDIT_TIMEOUT", "1h")
-    log = audit_path(tmp_path)
-    log.parent.mkdir(parents=True)
-    holder = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    log, holder = open_log(tmp_path)
     fcntl.flock(holder, fcntl.LOCK_EX)
     jobs = [batch.add_job("RUNNABLE") for _ in range(60)]
     process = start(
