@@ -288,10 +288,6 @@ class Engine(Verifying):
         self, index: int, group: Group, limiter: RateLimiter, chunk: Sequence[PlannedStop]
     ) -> list[Result]:
         """One provider request for the chunk; raises BulkUnsupported to have it split."""
-        if len(chunk) > group.provider.send_batch:
-            # Taken before another worker or group learned the endpoint has no bulk call: split
-            # it now, before any record says it was asked for.
-            raise BulkUnsupported
         if not limiter.acquire(self.hooks.stop):
             return [self._unsent(group, stop) for stop in chunk]
         # A chunk of several goes out as one bulk request: each job's row and audit record
