@@ -102,22 +102,18 @@ class Engine(Verifying):
             ]
             for future in futures:
                 future.result()
-        # The notice's `status` command looks in each group's resolved region, not the default.
         timed_out = [
-            replace(ref, region=group.region or ref.region)
+            (group, ref, self._results[(index, ref)])
             for index, group in enumerate(self.groups)
             for ref in group.refs
             if self._results[(index, ref)].wait_timed_out
         ]
-        # A state jobctl does not know (the job's, or a child's) is why a wait cannot end.
-        unknown = sum(
-            _in_unknown_state(group, ref, self._results[(index, ref)])
-            for index, group in enumerate(self.groups)
-            for ref in group.refs
-            if self._results[(index, ref)].wait_timed_out
-        )
         if timed_out:
-            self.hooks.on_notice(wait_timeout_notice(self.settings.timeout, timed_out, unknown))
+            # The notice's `status` command looks in each group's resolved region; a state
+            # jobctl does not know (the job's, or a child's) is why a wait cannot end.
+            refs = [replace(ref, region=group.region or ref.region) for group, ref, _ in timed_out]
+            unknown = sum(_in_unknown_state(group, ref, result) for group, ref, result in timed_out)
+            self.hooks.on_notice(wait_timeout_notice(self.settings.timeout, refs, unknown))
         return [
             self._results[(index, ref)]
             for index, group in enumerate(self.groups)
