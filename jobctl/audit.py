@@ -9,12 +9,13 @@ verification and after --wait. A request sent but never answered, when jobctl le
 written then): a job whose last line is its `request` was asked for, or was about to be, and
 its answer never seen; and the log's last line for a job is the truth as far as jobctl knew.
 
-Lines are appended in one `write` to a file opened with O_APPEND under an exclusive flock, so
-two jobctl processes never interleave a line. Nothing waits for ever: the log is opened without
-blocking (a FIFO with no reader, or anything but a regular file, is refused) and the flock is
-retried for at most `limit` seconds. Records that cannot be written stay pending and go with
-the next write; those still pending when the run ends are kept in a file beside the log, and
-one warning says how many and where. Failing to write is a warning, never a lost stop.
+Lines are appended to a file opened with O_APPEND under an exclusive flock, so two jobctl
+processes never interleave a line; a write cut short is taken back, so none is ever cut.
+Nothing waits for ever: the log is opened without blocking (a FIFO with no reader, or
+anything but a regular file, is refused) and the flock is retried for at most `limit`
+seconds. Records that cannot be written stay pending and go with the next write; those still
+pending when the run ends are kept in a file beside the log, and one warning says how many
+and where. Failing to write is a warning, never a lost stop.
 """
 
 from __future__ import annotations
