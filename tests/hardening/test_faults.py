@@ -84,7 +84,12 @@ def test_two_hundred_jobs_through_a_throttling_storm(
         world.emulator.terminate_rate = 200.0
         rate = ("--rate", "200")
     jobs = [world.add("queued" if n % 2 else "running") for n in range(200)]
-    proxy = faulty(Rule(Fault.THROTTLE, share=0.3), seed=1)
+    # The first two stop requests are throttled whatever the draw: with Batch's bulk calls a
+    # dozen requests carry the 200 jobs, and the draws are keyed by the request's body, which
+    # holds the server's fresh job ids, so a share alone may pick none of them (0.7**12: one
+    # run in 70).
+    first_stops = Rule(Fault.THROTTLE, actions=STOPS, times=2)
+    proxy = faulty(first_stops, Rule(Fault.THROTTLE, share=0.3), seed=1)
     ran = terminate(cli, world, proxy, jobs, *rate)
     assert ran.code == 0, (ran.stderr, ran.stdout[-2000:])
     assert lost_jobs(ran, world, jobs) == []
@@ -93,8 +98,8 @@ def test_two_hundred_jobs_through_a_throttling_storm(
     if len(proxy.seen) >= 100:
         assert 0.2 < throttled / len(proxy.seen) < 0.4
     else:
-        # Batch's bulk calls: a dozen requests for 200 jobs, too few for the share to hold.
-        assert throttled >= 1
+        # Batch's bulk calls: too few requests for the share to hold; the two sure ones came.
+        assert throttled >= 2
     # Each job's stop reached the server exactly once; each has one answer and one final
     # record in the audit log, which say so.
     assert sorted(proxy.stopped()) == sorted(jobs)
