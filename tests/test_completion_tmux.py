@@ -1,4 +1,4 @@
-"""TAB in a real bash, in tmux: what a person sees on the line after pressing it.
+"""TAB in a real bash and zsh, in tmux: what a person sees on the line after pressing it.
 
 Each test starts its own tmux server on a socket of its own and kills it; it waits for
 expected text on the pane under a generous guard, never for a fixed time.
@@ -20,7 +20,8 @@ from jobctl.complete.jobs import remember
 from tests.support.completion import installed_jobctl
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "jobctl" / "completions" / "jobctl.bash"
+SCRIPTS = ROOT / "jobctl" / "completions"
+SCRIPT = SCRIPTS / "jobctl.bash"
 JOBCTL = installed_jobctl()
 pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
@@ -56,9 +57,14 @@ class Pane:
             time.sleep(0.05)
 
 
-@pytest.fixture
-def bash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pane]:
-    """bash with the shipped script sourced, in a folder of files TAB must not offer."""
+def shell_in_tmux(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, program: str, setup: str
+) -> Iterator[Pane]:
+    """`program` in its own tmux server, in a folder of files TAB must not offer, with
+    `setup` typed first."""
+    name = program.split(maxsplit=1)[0]
+    if shutil.which(name) is None:
+        pytest.skip(f"{name} is not installed")
     for name in ("tencent-notes.txt", "thing-list.csv", "job-report.pdf"):
         (tmp_path / name).write_text("")
     assert JOBCTL is not None
@@ -66,15 +72,31 @@ def bash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pane]:
     monkeypatch.setenv("JOBCTL_COMPLETE_REMOTE", "0")
     pane = Pane(f"jobctl-tab-{uuid.uuid4().hex[:12]}")
     pane.tmux(
-        "new-session", "-d", "-s", "tab", "-x", "160", "-y", "50", "-c", str(tmp_path),
-        "bash --norc --noprofile",
+        "new-session", "-d", "-s", "tab", "-x", "160", "-y", "50", "-c", str(tmp_path), program,
     )  # fmt: skip
     try:
-        pane.send(f"PS1='$ '; source {SCRIPT}; echo READY", "Enter")
-        pane.wait_for("READY")
+        # READY as printed, not as typed: keys sent before the shell reads them are lost
+        # (zsh's line editor starts after compinit).
+        pane.send(f"{setup}; echo RE''ADY", "Enter")
+        pane.wait_for("\nREADY")
         yield pane
     finally:
         subprocess.run(["tmux", "-L", pane.socket, "kill-server"], check=False)
+
+
+@pytest.fixture
+def bash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pane]:
+    """bash with the shipped script sourced."""
+    setup = f"PS1='$ '; source {SCRIPT}"
+    yield from shell_in_tmux(tmp_path, monkeypatch, "bash --norc --noprofile", setup)
+
+
+@pytest.fixture
+def zsh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pane]:
+    """zsh with no user configuration, the shipped `_jobctl` on $fpath and compinit run, as
+    the README installs it (-D: no dump file written)."""
+    setup = f"PS1='%% '; fpath=({SCRIPTS} $fpath); autoload -Uz compinit; compinit -u -D"
+    yield from shell_in_tmux(tmp_path, monkeypatch, "zsh -f", setup)
 
 
 def test_provider_prefix_completes_ids_never_file_names(bash: Pane) -> None:
@@ -95,3 +117,20 @@ def test_a_second_tab_does_not_insert_the_same_id_again(bash: Pane) -> None:
     screen = bash.wait_for("$ jobctl terminate -p tencent job-7a6dq2rx X")
     assert screen.count("job-7a6dq2rx") == 1
     assert "job-report.pdf" not in screen
+
+
+def test_zsh_completes_every_tab_and_takes_states_in_any_case(zsh: Pane) -> None:
+    """Every TAB completes, not only the first (the autoloaded file used to register a helper
+    at the second, which then completed nothing). `--status runna` is RUNNABLE (states are
+    taken in any case), though zsh filters jobctl's values by the word typed, case-sensitively
+    by default.
+
+    Each TAB's answer is awaited before the next key: zsh's completion gives up on a TAB
+    with keys already typed behind it."""
+    for attempt in range(3):
+        zsh.send("C-u", "jobctl ca", "Tab")
+        zsh.wait_for("% jobctl cancel\n")
+        zsh.send(f"#{attempt}")
+        zsh.wait_for(f"% jobctl cancel #{attempt}")
+    zsh.send("C-u", "jobctl cancel -p aws-batch --status runna", "Tab")
+    zsh.wait_for("% jobctl cancel -p aws-batch --status RUNNABLE\n")

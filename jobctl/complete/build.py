@@ -71,20 +71,27 @@ complete -F _jobctl_completion jobctl
 _ZSH = """\
 #compdef jobctl
 
-_jobctl_completion() {
+# Installed as `_jobctl` on $fpath, zsh autoloads this file as the function `_jobctl` and runs
+# it at the first TAB: that run defines the `_jobctl` below in its place, for every later TAB,
+# and completes with it. (Click's idiom, a helper function plus `compdef` when not autoloaded,
+# left the second TAB of each shell completing nothing.) Sourced, it defines it and registers it.
+_jobctl() {
   local answer
   answer=$(env _TYPER_COMPLETE_ARGS="${words[1,$CURRENT]}" %(var)s=complete_zsh jobctl)
   # Nothing fits (Typer says "_files"): offer nothing rather than file names.
   [[ -z $answer || $answer == _files ]] && return 1
+  # jobctl has chosen what fits, in any case (`--status runna` offers RUNNABLE); zsh would
+  # filter the values again by the word typed, case-sensitively unless given a matcher.
+  if [[ $answer == _arguments\\ * ]]; then
+    answer="_arguments -M 'm:{a-zA-Z}={A-Za-z}' ${answer#_arguments }"
+  fi
   eval ${=answer}
 }
 
-# Installed as `_jobctl` on $fpath, zsh autoloads the file as the completion function itself,
-# so it also completes when called that way (the idiom Click's own zsh script uses).
 if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
-  _jobctl_completion "$@"
+  _jobctl "$@"
 else
-  compdef _jobctl_completion jobctl
+  compdef _jobctl jobctl
 fi
 """
 # Unconditional and --no-files: fish offers jobctl's answer or nothing, never file names.
