@@ -116,8 +116,10 @@ def test_refusal_hints_run_as_printed(cli, batch, iot, tencent) -> None:
         assert [r["outcome"] for r in planned.json()["results"]] == ["planned"]
 
 
-def test_hints_in_a_non_default_region_find_the_job_as_printed(cli, aws_env) -> None:
-    """The environment says us-east-1; the job lives in eu-west-1: every pasted hint finds it."""
+def test_hints_in_a_non_default_region_find_the_job_as_printed(cli, batch, aws_env) -> None:
+    """The environment says us-east-1; the job lives in eu-west-1: every pasted hint finds it.
+
+    (`batch` resets moto: another test may have left an eu-west-1 queue of the same name.)"""
     from jobctl.sandbox.aws import BatchWorld
 
     with BatchWorld(endpoint=aws_env.url, region="eu-west-1") as world:

@@ -22,7 +22,9 @@ def test_describe_pages_go_out_together_within_concurrency(
     """450 jobs: 5 DescribeJobs pages before the stops and 5 after, each five together (two,
     at --concurrency 2), never one after another; every job's row in the order given."""
     jobs = [batch.add_job("RUNNABLE") for _ in range(450)]
-    held = 0.3
+    # Long enough that a loaded machine's stall does not split a wave sent together; a page
+    # sent only after another's answer arrives a whole hold later.
+    held = 1.0
     proxy.delays["describejobs"] = held
     ran = cli(
         "cancel", "-p", "aws-batch", "-o", "json", "--endpoint-url", proxy.url, "--yes",

@@ -96,7 +96,7 @@ def test_two_hundred_jobs_through_a_throttling_storm(
     assert {r["outcome"] for r in ran.json()["results"]} <= OK
     throttled = proxy.injected[Fault.THROTTLE]
     if len(proxy.seen) >= 100:
-        assert 0.2 < throttled / len(proxy.seen) < 0.4
+        assert 0.15 < throttled / len(proxy.seen) < 0.45  # 30% drawn: 5 standard deviations
     else:
         # Batch's bulk calls: too few requests for the share to hold; the two sure ones came.
         assert throttled >= 2
