@@ -61,7 +61,8 @@ class JobRef:
 
     provider: str
     job_id: str
-    # None: the provider's configured region applies. Set when the reference was an ARN.
+    # None: the provider's configured region applies. Set when the reference was an ARN, or a
+    # row of `list`/`status` on standard input.
     region: str | None = None
     # A sub-target within the job, e.g. an IoT thing name with `--thing`; part of identity.
     target: str | None = None

@@ -6,6 +6,7 @@ becomes one reference a job."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, BinaryIO
 
 from jobctl.errors import UsageError
@@ -16,24 +17,69 @@ if TYPE_CHECKING:
     from jobctl.providers.base import IdRanges, References
 
 
-def read_stdin_refs(stream: BinaryIO) -> list[str]:
+@dataclass(frozen=True)
+class Row:
+    """A reference read from standard input, with the provider and region of the row it came
+    from when the line is a row of `list` or `status` (`-o plain`: ID, PROVIDER, REGION, ...)."""
+
+    token: str
+    number: int  # the line's number, for messages
+    provider: str | None = None
+    region: str | None = None
+
+
+def read_stdin_refs(stream: BinaryIO, known: Sequence[str] = ()) -> list[Row]:
     """One reference a line; blank lines and `#` comments skipped.
 
-    Only the first tab-separated field counts, so the plain output of `list` and `status`
-    pipes straight back in.
+    The first tab-separated field is the reference. When the second is a known provider's name,
+    the line is a row of `list` or `status` printed with `-o plain`, and its provider and
+    region (the third field) are where that job is: the run that printed it may have had
+    another --region than this one.
     """
+    from jobctl.validate import REGION
+
     data = stream.read()
-    tokens = []
+    rows = []
     for number, raw in enumerate(data.splitlines(), start=1):
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             msg = f"standard input line {number} is not valid UTF-8"
             raise UsageError(msg) from None
-        field = line.split("\t", 1)[0].strip()
-        if field and not field.startswith("#"):
-            tokens.append(field)
-    return tokens
+        fields = line.split("\t")
+        field = fields[0].strip()
+        if not field or field.startswith("#"):
+            continue
+        if len(fields) < 3 or fields[1].strip() not in known:
+            rows.append(Row(field, number))
+            continue
+        region = fields[2].strip() or None
+        if region is not None and REGION.fullmatch(region) is None:
+            msg = f"standard input line {number}: {shown(region)} is not a region name"
+            raise UsageError(msg)
+        rows.append(Row(field, number, fields[1].strip(), region))
+    return rows
+
+
+def _from_row(row: Row, *, provider: str | None, known: Sequence[str]) -> JobRef:
+    """The job a line of standard input names: a row's provider and region are the job's own,
+    as an ARN's are (they win over -p and --region); a reference that says otherwise is an
+    error, not a guess."""
+    ref = parse_ref(row.token, provider=row.provider or provider, known=known)
+    if row.provider is None:
+        return ref
+    if ref.provider != row.provider or (ref.region and row.region and ref.region != row.region):
+        msg = (
+            f"standard input line {row.number}: {shown(row.token)} is for "
+            f"{_where(ref.provider, ref.region)}, but its row says "
+            f"{_where(row.provider, row.region)}"
+        )
+        raise UsageError(msg)
+    return replace(ref, region=ref.region or row.region)
+
+
+def _where(provider: str, region: str | None) -> str:
+    return f"{provider} in {region}" if region else provider
 
 
 def references(known: Sequence[str]) -> list[tuple[str, References]]:
@@ -117,7 +163,7 @@ def resolve(
     if provider is not None and provider not in known:
         msg = f"unknown provider {shown(provider)}: choose one of {', '.join(known)}"
         raise UsageError(msg)
-    expanded: list[str] = []
+    expanded: list[str | Row] = []
     stdin_used = False
     for token in tokens:
         if token == "-":
@@ -125,16 +171,20 @@ def resolve(
                 msg = "'-' (read job ids from standard input) may be given once"
                 raise UsageError(msg)
             stdin_used = True
-            expanded.extend(read_stdin_refs(stdin))
+            expanded.extend(read_stdin_refs(stdin, known))
         else:
             expanded.append(token)
     refs: dict[tuple[str, str | None, str, str | None], JobRef] = {}
     ranges = _Ranges()
-    for token in expanded:
-        if not token.strip():
-            msg = "empty job id"
-            raise UsageError(msg)
-        for ref in ranges.expand(parse_ref(token, provider=provider, known=known), token):
+    for item in expanded:
+        if isinstance(item, Row):
+            token, parsed = item.token, _from_row(item, provider=provider, known=known)
+        else:
+            if not item.strip():
+                msg = "empty job id"
+                raise UsageError(msg)
+            token, parsed = item, parse_ref(item, provider=provider, known=known)
+        for ref in ranges.expand(parsed, token):
             per_target: list[str | None] = [*targets] or [None]
             for target in per_target:
                 with_target = JobRef(ref.provider, ref.job_id, ref.region, target)

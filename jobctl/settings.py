@@ -233,7 +233,8 @@ class Settings:
         self, name: str, *, facts: ProviderFacts | None = None, region_hint: str | None = None
     ) -> ProviderSettings:
         """One provider's settings. `facts`: its ProviderInfo if at hand, else the completion
-        table's (or the registry's) facts. `region_hint`: the region a job's ARN names."""
+        table's (or the registry's) facts. `region_hint`: the region a job's ARN, or its row
+        on standard input, names."""
         if facts is None:
             from jobctl.complete.catalog import facts_anywhere
 
@@ -248,7 +249,7 @@ class Settings:
         return ProviderSettings(
             name,
             region=_pick(
-                (region_hint, "the job's ARN region"),
+                (region_hint, "the job's own region (its ARN, or the row it was read from)"),
                 flags.given("region"),
                 _env(environ, facts.region_env),
                 self._from_file("region", table),

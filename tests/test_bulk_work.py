@@ -6,9 +6,12 @@ See docs/ARCHITECTURE.md, "Safety".
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 
 import pytest
+
+from tests.support.completion import installed_jobctl
 
 # A well-formed AWS Batch job id no job has.
 UNKNOWN_JOB = "00000000-0000-4000-8000-000000000000"
@@ -61,6 +64,36 @@ def test_list_plain_pipes_into_cancel(cli, queues) -> None:
     assert {r["job_id"] for r in ran.json()["results"]} == {
         queues[k] for k in ("q-runnable", "q-pending", "q-new")
     }
+
+
+def test_list_rows_say_where_each_job_is_through_a_shell_pipe(batch, aws_env) -> None:
+    """`list --region eu-west-1 | cancel -` with neither -p nor --region on `cancel`: each row
+    names its provider and region, so the jobs are found where `list` saw them (before, the
+    pipe asked for a provider, and with -p alone looked in the environment's us-east-1)."""
+    from jobctl.sandbox.aws import BatchWorld
+
+    jobctl = installed_jobctl()
+    if jobctl is None:
+        pytest.skip("jobctl is not installed")
+    with BatchWorld(endpoint=aws_env.url, region="eu-west-1") as europe:
+        europe.stop_delay = 0.0
+        jobs = [europe.add_job("RUNNABLE", queue="eu-q") for _ in range(2)]
+        here = batch.add_job("RUNNABLE", queue="eu-q")  # us-east-1: not listed, not stopped
+        script = (
+            f"{jobctl} list -p aws-batch --region eu-west-1 --status RUNNABLE"
+            f" | {jobctl} cancel - --yes -o json"
+        )
+        done = subprocess.run(
+            ["sh", "-c", script], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        results = json.loads(done.stdout)["results"]
+        assert sorted((r["job_id"], r["region"], r["outcome"]) for r in results) == sorted(
+            (job, "eu-west-1", "cancelled") for job in jobs
+        )
+        answers = europe.client.describe_jobs(jobs=jobs)["jobs"]
+        assert {job["status"] for job in answers} == {"FAILED"}
+        assert batch.client.describe_jobs(jobs=[here])["jobs"][0]["status"] == "RUNNABLE"
 
 
 def test_selection_without_terminal_or_yes_refuses_before_any_request(cli, queues, proxy) -> None:

@@ -43,6 +43,49 @@ def test_stdin_skips_blanks_and_comments_and_takes_the_first_field() -> None:
     ]
 
 
+def test_stdin_rows_of_list_and_status_carry_their_provider_and_region() -> None:
+    """`list`/`status -o plain`: ID, PROVIDER, REGION, STATE, ... The row says where the job
+    is: it wins over -p (as a PROVIDER: prefix does) and over the run's region (as an ARN's
+    does); an empty REGION is the provider's configured one."""
+    data = (
+        b"j1\taws-batch\teu-west-1\tRUNNABLE\tqueued\tetl\t2026-11-30T13:00:41+00:00\n"
+        b"job-a1\ttencent\tap-guangzhou\tRUNNING\trunning\ttrain\t\n"
+        b"fw\taws-iot\t\tIN_PROGRESS\trunning\tfw\t\n"
+        b"arn:aws:batch:eu-west-1:123456789012:job/j2\taws-batch\teu-west-1\tPENDING\n"
+    )
+    assert refs("-", provider="aws-iot", stdin=data) == [
+        JobRef("aws-batch", "j1", "eu-west-1"),
+        JobRef("tencent", "job-a1", "ap-guangzhou"),
+        JobRef("aws-iot", "fw"),
+        JobRef("aws-batch", "j2", "eu-west-1"),
+    ]
+    # The same job from a row and from its ARN is one job.
+    arn = "arn:aws:batch:eu-west-1:123456789012:job/j1"
+    assert refs(arn, "-", stdin=data[: data.index(b"\n") + 1]) == [
+        JobRef("aws-batch", "j1", "eu-west-1")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b"j1\taws-batch\teu west\tRUNNABLE\n", "standard input line 1: 'eu west' is not a region"),
+        (
+            b"tencent:job-1\taws-batch\tus-east-1\n",
+            "standard input line 1: 'tencent:job-1' is for tencent, but its row says "
+            "aws-batch in us-east-1",
+        ),
+        (
+            b"arn:aws:batch:eu-west-1:123456789012:job/j2\taws-batch\tus-east-1\n",
+            "is for aws-batch in eu-west-1, but its row says aws-batch in us-east-1",
+        ),
+    ],
+)
+def test_a_row_that_contradicts_itself_is_refused(line: bytes, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        refs("-", provider="aws-batch", stdin=line)
+
+
 def test_duplicates_removed_first_wins_order_kept() -> None:
     got = refs("b", "a", "aws-batch:b", "c", provider="aws-batch")
     assert [r.job_id for r in got] == ["b", "a", "c"]

@@ -143,7 +143,10 @@ def test_each_value_comes_from_the_first_place_that_sets_it(clean_env: Path) -> 
     flags = settings.Flags(region="ap-south-1", concurrency=2, rate=0.5, timeout=90.0)
     from_flags = settings.load(flags, environ=environ, file=file)
     batch = from_flags.provider("aws-batch", facts=info, region_hint="us-west-2")
-    assert (batch.region.value, batch.region.source) == ("us-west-2", "the job's ARN region")
+    assert (batch.region.value, batch.region.source) == (
+        "us-west-2",
+        "the job's own region (its ARN, or the row it was read from)",
+    )
     assert (batch.concurrency.source, batch.rate.source) == ("--concurrency", "--rate")
     assert (batch.timeout.value, batch.timeout.source) == (90.0, "--timeout")
     assert from_flags.provider("aws-batch", facts=info).region.source == "--region"
