@@ -86,9 +86,8 @@ def check_provider_options(info: ProviderInfo, options: StopOptions) -> None:
         raise UsageError(msg)
     length = native_reason_length(info, options)
     if length > info.reason_limit:
-        how = (
-            " with the reason code folded in" if info.reason_code_mode is ReasonMode.PREFIX else ""
-        )
+        folded = info.reason_code_mode is ReasonMode.PREFIX and options.reason_code
+        how = " with the reason code folded in" if folded else ""
         msg = (
             f"--reason is {length} characters{how}; {info.title} takes at most "
             f"{info.reason_limit} in {info.reason_field}"

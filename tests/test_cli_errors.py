@@ -56,7 +56,10 @@ def test_help_documents_exit_codes(cli) -> None:
             ("cancel", "-p", "aws-batch", JOB, "-r", "a\tb"),
             "--reason must be printable single-line",
         ),
-        (("cancel", "-p", "aws-batch", JOB, "-r", "x" * 1025), "takes at most 1024 in reason"),
+        (
+            ("cancel", "-p", "aws-batch", JOB, "-r", "x" * 1025),
+            "--reason is 1025 characters; AWS Batch takes at most 1024 in reason",
+        ),
         (
             ("cancel", "-p", "aws-batch", JOB, "--reason-code", "C" * 20, "-r", "x" * 1010),
             "1032 characters with the reason code folded in",
