@@ -112,6 +112,11 @@ def _named_groups(
     args: StopArgs, options: StopOptions, file: cfg.FileConfig, cb: Callbacks
 ) -> list[Group]:
     resolved, infos = resolve_refs(args.jobs, args.conn, file, cb.stdin, args.things)
+    if not resolved:
+        # Only `-` can name no job: an empty pipe (a `list` that matched nothing) is no
+        # error, as an empty selection is not, but a run that did nothing says so.
+        cb.on_notice("no jobs on standard input: nothing sent")
+        return []
     for info in infos.values():
         validate.check_provider_options(info, options)
     confirm = cb.confirm

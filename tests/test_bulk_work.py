@@ -96,6 +96,15 @@ def test_list_rows_say_where_each_job_is_through_a_shell_pipe(batch, aws_env) ->
         assert batch.client.describe_jobs(jobs=[here])["jobs"][0]["status"] == "RUNNABLE"
 
 
+def test_an_empty_pipe_says_so_and_sends_nothing(cli, batch, proxy) -> None:
+    """A `list` that matched nothing, piped in: exit 0, as an empty selection, and a notice
+    rather than silence."""
+    ran = cli("cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "-", stdin=b"# none\n")
+    assert (ran.code, ran.stdout) == (0, "")
+    assert ran.stderr == "jobctl: no jobs on standard input: nothing sent\n"
+    assert proxy.actions() == []
+
+
 def test_selection_without_terminal_or_yes_refuses_before_any_request(cli, queues, proxy) -> None:
     ran = cli(
         "cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "--queue", "prod-q", "--all"
