@@ -70,17 +70,30 @@ def test_a_stop_script_rehearses_against_the_sandbox() -> None:
     assert {r["outcome"] for r in results} <= {"cancelled", "stopping"}
 
 
+IOT_JOB_STATES = ("SCHEDULED", "IN_PROGRESS", "CANCELED", "COMPLETED", "DELETION_IN_PROGRESS")
+
+
 def test_every_provider_is_seeded_and_reachable() -> None:
+    """Each provider has jobs to stop; IoT has a job in each of its states (DESIGN: the
+    sandbox is seeded with jobs in every state), a queued one among them."""
+    every_iot_state = " ".join(f"--status {state}" for state in IOT_JOB_STATES)
     script = (
         f"{JOBCTL} list -p aws-batch -o json > b.json && {JOBCTL} list -p aws-iot -o json > i.json"
         f" && {JOBCTL} list -p tencent --status queued --status running -o json > t.json"
-        " && cat b.json i.json t.json"
+        f" && {JOBCTL} list -p aws-iot {every_iot_state} -o json > all.json"
+        " && cat b.json i.json t.json all.json"
     )
     done = sandbox_run("sh", "-c", f"cd $(mktemp -d) && {script}")
     assert done.returncode == 0, done.stderr
     docs = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [len(d["results"]) > 3 for d in docs] == [True, False, True]
-    assert {r["job_id"] for r in docs[1]["results"]} == {"firmware-rollout", "ota-canary"}
+    assert [len(d["results"]) > 3 for d in docs[:3]] == [True, False, True]
+    unfinished = {r["job_id"]: r["phase"] for r in docs[1]["results"]}
+    assert unfinished == {
+        "firmware-rollout": "running",
+        "ota-canary": "running",
+        "maintenance-window": "queued",
+    }
+    assert sorted({r["state"] for r in docs[3]["results"]}) == sorted(IOT_JOB_STATES)
 
 
 def test_interrupted_run_stops_everything() -> None:

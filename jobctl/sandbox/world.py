@@ -160,6 +160,17 @@ class Sandbox:
         seeded.iot["done"] = iot.add_job(
             "COMPLETED", job_id="config-push", executions={"sensor-b": "SUCCEEDED"}
         )
+        # Every other job state, so a queued job's cancel can be rehearsed (it is the one IoT
+        # cancels without --force) and a finished one's refusal seen.
+        seeded.iot["scheduled"] = iot.add_job(
+            "SCHEDULED", job_id="maintenance-window", executions={"sensor-e": "QUEUED"}
+        )
+        seeded.iot["canceled"] = iot.add_job(
+            "CANCELED", job_id="recalled-build", executions={"sensor-c": "CANCELED"}
+        )
+        seeded.iot["deleting"] = iot.add_job(
+            "DELETION_IN_PROGRESS", job_id="retired-fleet", executions={"sensor-f": "REMOVED"}
+        )
 
         ids = tencent.seed_demo(region=TENCENT_REGION)
         for job_id in ids:
