@@ -300,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     from typer._click.exceptions import NoArgsIsHelpError  # Click as Typer vendors it
 
+    if any(arg.startswith(("--show-completion", "--install-completion")) for arg in args):
+        from jobctl.complete.scripts import serve_typer_flags
+
+        serve_typer_flags()
     try:
         rv = app(args=args, prog_name="jobctl", standalone_mode=False)
     except NoArgsIsHelpError as exc:

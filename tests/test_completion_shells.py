@@ -163,3 +163,34 @@ def test_fish_completes_with_descriptions(cli, batch) -> None:
     assert cli("list", "-p", "aws-batch").code == 0
     offered = fish_tab("jobctl cancel -p aws-batch ", JOBCTL_COMPLETE_REMOTE="0")
     assert offered == {job: "RUNNABLE, etl-7"}
+
+
+@pytest.mark.parametrize("program", ["bash", "zsh", "fish"])
+def test_typers_root_flags_show_and_install_the_shipped_scripts(program, tmp_path) -> None:
+    """`--show-completion` and `--install-completion` (Typer's, on the root) detect the shell
+    jobctl runs in and give the same script as `jobctl completion SHELL`, not Typer's stock one
+    (which offers file names and, in bash, splits PROVIDER:ID at the colon)."""
+    if shutil.which(program) is None:
+        pytest.skip(f"{program} is not installed")
+    from jobctl.complete.scripts import script_text
+
+    assert JOBCTL is not None
+    env = {**os.environ, "HOME": str(tmp_path)}
+
+    def in_shell(flag: str) -> subprocess.CompletedProcess[str]:
+        # `; true`: the shell stays jobctl's parent (a lone command would be exec'd in its place).
+        return subprocess.run(
+            [program, "-c", f"{JOBCTL} {flag}; true"], env=env, cwd=tmp_path,
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    shown = in_shell("--show-completion")
+    assert shown.stdout.strip() == script_text(program).strip(), shown.stderr
+    installed = in_shell("--install-completion")
+    assert f"{program} completion installed in" in installed.stdout, installed.stderr
+    where = {
+        "bash": ".bash_completions/jobctl.sh",
+        "zsh": ".zfunc/_jobctl",
+        "fish": ".config/fish/completions/jobctl.fish",
+    }[program]
+    assert (tmp_path / where).read_text().strip() == script_text(program).strip()

@@ -11,3 +11,16 @@ def script_text(shell: str) -> str:
     from importlib.resources import files
 
     return files("jobctl").joinpath("completions", FILES[shell]).read_text(encoding="utf-8")
+
+
+def serve_typer_flags() -> None:
+    """Have Typer's `--show-completion` and `--install-completion` print and install these
+    scripts, not Typer's stock ones (which offer local file names when jobctl has nothing to
+    offer, and split `PROVIDER:ID` at the colon in bash). Typer keeps its scripts in one table
+    it formats with `%`; the test that compares both outputs fails if a Typer release moves it.
+    """
+    from typer import _completion_shared as shared
+
+    for shell in FILES:
+        shared._completion_scripts[shell] = script_text(shell).replace("%", "%%")
+    shared._completion_scripts["pwsh"] = shared._completion_scripts["powershell"]
