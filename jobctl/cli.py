@@ -26,6 +26,7 @@ from jobctl.cli_options import (
     OutputOpt,
     PollOpt,
     ProfileOpt,
+    ProviderFlagOpt,
     ProviderOpt,
     QueueOpt,
     QuietOpt,
@@ -253,11 +254,26 @@ app.add_typer(config_app)
 
 
 @config_app.command(name="show", cls=Command)
-def config_show(output: OutputOpt = None) -> int:
-    """Every resolved setting per provider, and where it came from (secrets as ***)."""
+def config_show(
+    provider: ProviderFlagOpt = None,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    endpoint_url: EndpointOpt = None,
+    output: OutputOpt = None,
+) -> int:
+    """Every resolved setting per provider, and where it came from (secrets as ***); with
+    connection flags, what a command given the same flags would use."""
     from jobctl import config_show as command
+    from jobctl.settings import Flags
 
-    return command.show(output.value if output else None)
+    given = Flags(
+        provider=provider,
+        region=region,
+        profile=profile,
+        endpoint_url=endpoint_url,
+        output=output.value if output else None,
+    )
+    return command.show(given)
 
 
 @config_app.command(name="path", cls=Command)

@@ -77,8 +77,8 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "show": (
         ("Every setting and where it came from", "jobctl config show"),
-        ("The same as JSON", "jobctl config show -o json"),
         ("With another file", "JOBCTL_CONFIG=./ci.toml jobctl config show"),
+        ("What a run given --region would use", "jobctl config show --region eu-west-1"),
     ),
     "path": (
         ("The file jobctl reads", "jobctl config path"),

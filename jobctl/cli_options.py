@@ -81,6 +81,18 @@ ProviderOpt = Annotated[
         rich_help_panel=CONNECTION,
     ),
 ]
+# `config show -p`: the flag alone (the resolver reads JOBCTL_PROVIDER itself, and says so).
+ProviderFlagOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-p",
+        "--provider",
+        metavar="PROVIDER",
+        help=f"As a run given -p would: {registry.either([*registry.BUILTIN])}.",
+        autocompletion=hooks.providers,
+        rich_help_panel=CONNECTION,
+    ),
+]
 RegionOpt = Annotated[
     str | None,
     typer.Option(

@@ -62,12 +62,14 @@ def _row(provider: str | None, setting: str, value: Value) -> dict[str, Any]:
     return {"provider": provider, "setting": setting, "value": shown, "source": source}
 
 
-def show(output: str | None) -> int:
-    """Every resolved setting per provider; a malformed config file is exit 4 naming its line."""
+def show(flags: settings.Flags) -> int:
+    """Every resolved setting per provider, the flags given counted as a run would count them;
+    a malformed config file is exit 4 naming its line."""
     from jobctl.engine import Summary, exit_code_for
     from jobctl.render import Renderer
 
-    resolved = settings.load(settings.Flags(output=output))
+    _check(flags)
+    resolved = settings.load(flags)
     fmt = resolved.output_format(stdout_is_tty=_stdout_is_tty())
     found = rows(resolved)
     summary = Summary(len(found), len(found), 0, exit_code_for(len(found), 0))
@@ -76,6 +78,24 @@ def show(output: str | None) -> int:
         renderer.row(row)
     renderer.finish(found, summary, COLUMNS)
     return renderer.close(summary.exit_code)
+
+
+def _check(flags: settings.Flags) -> None:
+    """The connection flags refused as a run would refuse them: an unknown provider is exit 2,
+    a region or endpoint that is not one exit 4, naming the flag."""
+    from jobctl import validate
+    from jobctl.errors import UsageError
+
+    if flags.provider is not None and not validate.provider_known(flags.provider):
+        msg = (
+            f"unknown provider {validate.shown(flags.provider)}: choose one of "
+            f"{', '.join(providers.names())}"
+        )
+        raise UsageError(msg)
+    if flags.region is not None:
+        validate.check_region(flags.region, source="--region")
+    if flags.endpoint_url is not None:
+        validate.check_endpoint(flags.endpoint_url, source="--endpoint-url", provider=None)
 
 
 def path(output: str | None, *, quiet: bool = False) -> int:

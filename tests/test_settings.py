@@ -277,6 +277,33 @@ def test_config_show_plain_is_one_setting_a_line(cli) -> None:
     assert all(len(line.split("\t")) == 4 for line in lines)
 
 
+def test_config_show_counts_connection_flags_as_a_run_would(
+    cli, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`config show --region ...`: what a command with the same flags would use, the flag
+    winning over the environment and the file; flags a run would refuse are refused alike."""
+    write_config(clean_env, '[providers.tencent]\nregion = "ap-guangzhou"\n')
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    ran = cli("config", "show", "-p", "tencent", "--region", "eu-west-1", "--profile", "ops")
+    assert ran.code == 0, ran.stderr
+    rows = {tuple(line.split("\t")[:2]): line.split("\t")[2:] for line in ran.stdout.splitlines()}
+    assert rows["-", "provider"] == ["tencent", "--provider"]
+    for provider in ("aws-batch", "aws-iot", "tencent"):
+        assert rows[provider, "region"] == ["eu-west-1", "--region"]
+        assert rows[provider, "profile"] == ["ops", "--profile"]
+    unflagged = cli("config", "show").stdout.splitlines()
+    assert "tencent\tregion\tap-guangzhou\t" in "\n".join(unflagged)
+    refused = {
+        ("-p", "tencnet"): (2, "unknown provider 'tencnet'"),
+        ("--region", "eu west"): (4, "--region 'eu west' is not a region name"),
+        ("--endpoint-url", "ftp://x"): (4, "--endpoint-url 'ftp://x' is not an http(s) URL"),
+    }
+    for args, (code, message) in refused.items():
+        bad = cli("config", "show", *args)
+        assert (bad.code, bad.stdout) == (code, ""), args
+        assert bad.stderr.startswith(f"jobctl: {message}"), bad.stderr
+
+
 def test_config_show_refuses_a_malformed_file_with_its_line(cli, clean_env: Path) -> None:
     path = write_config(clean_env, "[providers.aws-batch]\nconcurrency = 0\n")
     ran = cli("config", "show")

@@ -1406,7 +1406,88 @@ APP: Command = {'help': None,
                                                'interspersed': True,
                                                'supported': True,
                                                'prefixes': ['-', '--'],
-                                               'options': [{'name': 'output',
+                                               'options': [{'name': 'provider',
+                                                            'opts': ['-p', '--provider'],
+                                                            'secondary': [],
+                                                            'takes_value': True,
+                                                            'multiple': False,
+                                                            'hidden': False,
+                                                            'envvar': [],
+                                                            'help': ('As a run given -p '
+                                                                     'would\\\\: aws-batch, '
+                                                                     'aws-iot or tencent.',
+                                                                     'As a run given -p would: '
+                                                                     'aws-batch, aws-iot or '
+                                                                     'tencent.',
+                                                                     'As a run given -p would: '
+                                                                     'aws-batch, aws-iot or '
+                                                                     'tencent.'),
+                                                            'values': {'kind': 'providers',
+                                                                       'choices': [],
+                                                                       'case_sensitive': True},
+                                                            'callback': False},
+                                                           {'name': 'region',
+                                                            'opts': ['--region'],
+                                                            'secondary': [],
+                                                            'takes_value': True,
+                                                            'multiple': False,
+                                                            'hidden': False,
+                                                            'envvar': [],
+                                                            'help': ('Region (else the '
+                                                                     "provider''s env, config, "
+                                                                     'profile).',
+                                                                     "Region (else the provider's "
+                                                                     'env, config, profile).',
+                                                                     "Region (else the provider's "
+                                                                     'env, config, profile).'),
+                                                            'values': {'kind': 'regions',
+                                                                       'choices': [],
+                                                                       'case_sensitive': True},
+                                                            'callback': False},
+                                                           {'name': 'profile',
+                                                            'opts': ['--profile'],
+                                                            'secondary': [],
+                                                            'takes_value': True,
+                                                            'multiple': False,
+                                                            'hidden': False,
+                                                            'envvar': [],
+                                                            'help': ('AWS profile name, for '
+                                                                     'aws-batch and aws-iot; does '
+                                                                     'not apply to tencent (see '
+                                                                     "''jobctl providers'').",
+                                                                     'AWS profile name, for '
+                                                                     'aws-batch and aws-iot; does '
+                                                                     'not apply to tencent (see '
+                                                                     "'jobctl providers').",
+                                                                     'AWS profile name, for '
+                                                                     'aws-batch and aws-iot; does '
+                                                                     'not apply to tencent (see '
+                                                                     "'jobctl providers')."),
+                                                            'values': {'kind': 'none',
+                                                                       'choices': [],
+                                                                       'case_sensitive': True},
+                                                            'callback': False},
+                                                           {'name': 'endpoint_url',
+                                                            'opts': ['--endpoint-url'],
+                                                            'secondary': [],
+                                                            'takes_value': True,
+                                                            'multiple': False,
+                                                            'hidden': False,
+                                                            'envvar': [],
+                                                            'help': ('Send requests here (an '
+                                                                     'emulator, a private '
+                                                                     'endpoint).',
+                                                                     'Send requests here (an '
+                                                                     'emulator, a private '
+                                                                     'endpoint).',
+                                                                     'Send requests here (an '
+                                                                     'emulator, a private '
+                                                                     'endpoint).'),
+                                                            'values': {'kind': 'none',
+                                                                       'choices': [],
+                                                                       'case_sensitive': True},
+                                                            'callback': False},
+                                                           {'name': 'output',
                                                             'opts': ['-o', '--output'],
                                                             'secondary': [],
                                                             'takes_value': True,
