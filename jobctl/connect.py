@@ -108,7 +108,14 @@ def resolve_refs(
 ) -> tuple[list[JobRef], dict[str, ProviderInfo]]:
     default = settings.load(settings.Flags(provider=conn.provider), file=file).provider_name.value
     known = providers.names()
-    resolved = refs.resolve(jobs, provider=default, known=known, stdin=stdin, targets=things)
+    resolved = refs.resolve(
+        jobs,
+        provider=default,
+        known=known,
+        stdin=stdin,
+        targets=things,
+        pinned=(conn.provider, conn.region),
+    )
     infos = {name: providers.info(name) for name in {ref.provider for ref in resolved}}
     validate.check_refs(resolved, infos)
     return resolved, infos

@@ -32,9 +32,10 @@ def read_stdin_refs(stream: BinaryIO, known: Sequence[str] = ()) -> list[Row]:
     """One reference a line; blank lines and `#` comments skipped.
 
     The first tab-separated field is the reference. When the second is a known provider's name,
-    the line is a row of `list` or `status` printed with `-o plain`, and its provider and
-    region (the third field) are where that job is: the run that printed it may have had
-    another --region than this one.
+    the line is a row of `list` or `status` printed with `-o plain` (ID, PROVIDER, REGION, ...):
+    the job is that provider's, in the third field's region when it is one (`-`, empty or
+    anything else: the provider's configured region, as for a plain id). The run that printed
+    it may have had another --region than this one.
     """
     from jobctl.validate import REGION
 
@@ -46,25 +47,28 @@ def read_stdin_refs(stream: BinaryIO, known: Sequence[str] = ()) -> list[Row]:
         except UnicodeDecodeError:
             msg = f"standard input line {number} is not valid UTF-8"
             raise UsageError(msg) from None
-        fields = line.split("\t")
-        field = fields[0].strip()
-        if not field or field.startswith("#"):
+        fields = [field.strip() for field in line.split("\t")]
+        if not fields[0] or fields[0].startswith("#"):
             continue
-        if len(fields) < 3 or fields[1].strip() not in known:
-            rows.append(Row(field, number))
+        if len(fields) < 2 or fields[1] not in known:
+            rows.append(Row(fields[0], number))
             continue
-        region = fields[2].strip() or None
-        if region is not None and REGION.fullmatch(region) is None:
-            msg = f"standard input line {number}: {shown(region)} is not a region name"
-            raise UsageError(msg)
-        rows.append(Row(field, number, fields[1].strip(), region))
+        region = fields[2] if len(fields) > 2 and REGION.fullmatch(fields[2]) else None
+        rows.append(Row(fields[0], number, fields[1], region))
     return rows
 
 
-def _from_row(row: Row, *, provider: str | None, known: Sequence[str]) -> JobRef:
+def _from_row(
+    row: Row,
+    *,
+    provider: str | None,
+    known: Sequence[str],
+    pinned: tuple[str | None, str | None] = (None, None),
+) -> JobRef:
     """The job a line of standard input names: a row's provider and region are the job's own,
-    as an ARN's are (they win over -p and --region); a reference that says otherwise is an
-    error, not a guess."""
+    as an ARN's are, and win over the configured ones. A row is data from another run: one
+    that contradicts its own reference, or what this run was told outright (`pinned`: -p
+    and --region), is an error, not a guess."""
     ref = parse_ref(row.token, provider=row.provider or provider, known=known)
     if row.provider is None:
         return ref
@@ -75,7 +79,20 @@ def _from_row(row: Row, *, provider: str | None, known: Sequence[str]) -> JobRef
             f"{_where(row.provider, row.region)}"
         )
         raise UsageError(msg)
-    return replace(ref, region=ref.region or row.region)
+    region = ref.region or row.region
+    pinned_provider, pinned_region = pinned
+    if pinned_provider is not None and pinned_provider != row.provider:
+        told = f"-p/--provider (or JOBCTL_PROVIDER) says {pinned_provider}"
+    elif pinned_region is not None and region is not None and pinned_region != region:
+        told = f"--region says {pinned_region}"
+    else:
+        return replace(ref, region=region)
+    msg = (
+        f"standard input line {row.number}: {shown(row.token)} is a job of "
+        f"{_where(row.provider, region)}, but {told}: leave the flag out to stop each job where "
+        "its row says, or keep only the rows you mean"
+    )
+    raise UsageError(msg)
 
 
 def _where(provider: str, region: str | None) -> str:
@@ -158,8 +175,12 @@ def resolve(
     known: Sequence[str],
     stdin: BinaryIO | None,
     targets: Sequence[str] = (),
+    pinned: tuple[str | None, str | None] = (None, None),
 ) -> list[JobRef]:
-    """Every reference as a JobRef, `-` expanded, duplicates removed (first one wins)."""
+    """Every reference as a JobRef, `-` expanded, duplicates removed (first one wins).
+
+    `pinned`: the provider and region the caller gave outright (-p, --region), which a row of
+    standard input may not contradict."""
     if provider is not None and provider not in known:
         msg = f"unknown provider {shown(provider)}: choose one of {', '.join(known)}"
         raise UsageError(msg)
@@ -178,7 +199,8 @@ def resolve(
     ranges = _Ranges()
     for item in expanded:
         if isinstance(item, Row):
-            token, parsed = item.token, _from_row(item, provider=provider, known=known)
+            parsed = _from_row(item, provider=provider, known=known, pinned=pinned)
+            token = item.token
         else:
             if not item.strip():
                 msg = "empty job id"

@@ -56,9 +56,15 @@ def test_list_filters_by_queue_status_name_and_age(cli, queues) -> None:
     assert [r["job_id"] for r in running["results"]] == [queues["q-running"]]
 
 
-def test_list_plain_pipes_into_cancel(cli, queues) -> None:
+def test_list_plain_pipes_into_cancel(cli, queues, proxy) -> None:
     listed = cli("list", "-p", "aws-batch", "--queue", "prod-q", "--status", "queued")
     assert listed.code == 0
+    # Told another provider or region outright, the run refuses the rows: nothing is sent.
+    for flag in (("-p", "tencent"), ("--region", "eu-west-1")):
+        told = cli("cancel", *flag, "--endpoint-url", proxy.url, "-", stdin=listed.stdout.encode())
+        assert told.code == 2, told.stderr
+        assert f"but {flag[0]}" in told.stderr
+    assert proxy.actions() == []
     ran = cli("cancel", "-p", "aws-batch", "-o", "json", "-", stdin=listed.stdout.encode())
     assert ran.code == 0, ran.stderr
     assert {r["job_id"] for r in ran.json()["results"]} == {

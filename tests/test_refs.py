@@ -69,7 +69,6 @@ def test_stdin_rows_of_list_and_status_carry_their_provider_and_region() -> None
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        (b"j1\taws-batch\teu west\tRUNNABLE\n", "standard input line 1: 'eu west' is not a region"),
         (
             b"tencent:job-1\taws-batch\tus-east-1\n",
             "standard input line 1: 'tencent:job-1' is for tencent, but its row says "
@@ -84,6 +83,39 @@ def test_stdin_rows_of_list_and_status_carry_their_provider_and_region() -> None
 def test_a_row_that_contradicts_itself_is_refused(line: bytes, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         refs("-", provider="aws-batch", stdin=line)
+
+
+def test_a_row_never_overrides_what_the_run_was_told_outright() -> None:
+    """-p and --region given (`pinned`) are a scope: a row of another provider or region is
+    refused, not followed; the configured default provider is not a scope."""
+    row = b"j1\taws-batch\teu-west-1\tRUNNABLE\n"
+
+    def read(pinned: tuple[str | None, str | None]) -> list[JobRef]:
+        stdin = io.BytesIO(row)
+        return resolve(["-"], provider="tencent", known=KNOWN, stdin=stdin, pinned=pinned)
+
+    assert read((None, None)) == [JobRef("aws-batch", "j1", "eu-west-1")]
+    assert read(("aws-batch", "eu-west-1")) == [JobRef("aws-batch", "j1", "eu-west-1")]
+    with pytest.raises(UsageError) as refused:
+        read(("tencent", None))
+    assert str(refused.value) == (
+        "standard input line 1: 'j1' is a job of aws-batch in eu-west-1, but -p/--provider "
+        "(or JOBCTL_PROVIDER) says tencent: leave the flag out to stop each job where its row "
+        "says, or keep only the rows you mean"
+    )
+    with pytest.raises(UsageError, match="in eu-west-1, but --region says us-east-1"):
+        read((None, "us-east-1"))
+
+
+def test_a_row_without_a_region_name_takes_the_configured_one() -> None:
+    """`-` is how `list` prints a provider's missing region; a note where REGION would be is
+    not one either: the job is looked for where a plain id would be."""
+    data = b"j1\taws-batch\t-\tRUNNABLE\nj2\taws-batch\tmy note here\nj3\taws-batch\n"
+    assert refs("-", stdin=data) == [
+        JobRef("aws-batch", "j1"),
+        JobRef("aws-batch", "j2"),
+        JobRef("aws-batch", "j3"),
+    ]
 
 
 def test_duplicates_removed_first_wins_order_kept() -> None:
