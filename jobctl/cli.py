@@ -316,11 +316,11 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     from typer._click.exceptions import NoArgsIsHelpError  # Click as Typer vendors it
 
-    if any(arg.startswith(("--show-completion", "--install-completion")) for arg in args):
-        from jobctl.complete.scripts import serve_typer_flags
-
-        serve_typer_flags()
     try:
+        if any(arg.startswith(("--show-completion", "--install-completion")) for arg in args):
+            from jobctl.complete.scripts import serve_typer_flags
+
+            serve_typer_flags()
         rv = app(args=args, prog_name="jobctl", standalone_mode=False)
     except NoArgsIsHelpError as exc:
         # A bare `jobctl` or `jobctl cancel`: the help is the answer, shown as it is.

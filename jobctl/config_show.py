@@ -39,8 +39,15 @@ def rows(resolved: settings.Settings) -> list[dict[str, Any]]:
         _row(None, "request_timeout", resolved.request_timeout),
     ]
     for name in providers.names():
-        mine = resolved.provider(name, facts=providers.info(name))
+        info = providers.info(name)
+        mine = resolved.provider(name, facts=info)
         for field in ("region", "profile", "endpoint_url", "concurrency", "rate"):
+            if field == "profile" and "profile" in info.limitations:
+                # A provider that takes no profile (Tencent): what it reads instead, not a
+                # value it would ignore.
+                reason = f"does not apply: {info.limitations['profile'].split(': ', 1)[-1]}"
+                out.append(_row(name, field, Value(None, reason)))
+                continue
             out.append(_row(name, field, getattr(mine, field)))
     return out
 
@@ -68,8 +75,8 @@ def show(flags: settings.Flags) -> int:
     from jobctl.engine import Summary, exit_code_for
     from jobctl.render import Renderer
 
-    _check(flags)
     resolved = settings.load(flags)
+    _check(flags, resolved)
     fmt = resolved.output_format(stdout_is_tty=_stdout_is_tty())
     found = rows(resolved)
     summary = Summary(len(found), len(found), 0, exit_code_for(len(found), 0))
@@ -80,9 +87,10 @@ def show(flags: settings.Flags) -> int:
     return renderer.close(summary.exit_code)
 
 
-def _check(flags: settings.Flags) -> None:
+def _check(flags: settings.Flags, resolved: settings.Settings) -> None:
     """The connection flags refused as a run would refuse them: an unknown provider is exit 2,
-    a region or endpoint that is not one exit 4, naming the flag."""
+    a region or endpoint that is not one exit 4, naming the flag (an endpoint as the provider
+    a run would pick takes it: Tencent's SDK takes HOST[:PORT] only)."""
     from jobctl import validate
     from jobctl.errors import UsageError
 
@@ -95,7 +103,12 @@ def _check(flags: settings.Flags) -> None:
     if flags.region is not None:
         validate.check_region(flags.region, source="--region")
     if flags.endpoint_url is not None:
-        validate.check_endpoint(flags.endpoint_url, source="--endpoint-url", provider=None)
+        provider = resolved.provider_name.value
+        validate.check_endpoint(
+            flags.endpoint_url,
+            source="--endpoint-url",
+            provider=str(provider) if provider else None,
+        )
 
 
 def path(output: str | None, *, quiet: bool = False) -> int:

@@ -198,6 +198,12 @@ def test_one_home_for_the_ten_minute_default() -> None:
 # -- jobctl config show / path --------------------------------------------------------------
 
 
+TENCENT_PROFILE = (
+    "does not apply: the SDK reads TENCENTCLOUD_SECRET_ID/_KEY, the [default] section of "
+    "~/.tencentcloud/credentials, or the CVM role named in TENCENTCLOUD_CAM_ROLE_NAME"
+)
+
+
 def test_config_show_prints_every_setting_and_its_source(
     cli, clean_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -247,7 +253,7 @@ def test_config_show_prints_every_setting_and_its_source(
             row("aws-iot", "concurrency", 8, "default"),
             row("aws-iot", "rate", None, unset["rate"]),
             row("tencent", "region", None, unset["region"]),
-            row("tencent", "profile", None, unset["profile"]),
+            row("tencent", "profile", None, TENCENT_PROFILE),
             row(
                 "tencent",
                 "endpoint_url",
@@ -290,13 +296,18 @@ def test_config_show_counts_connection_flags_as_a_run_would(
     assert rows["-", "provider"] == ["tencent", "--provider"]
     for provider in ("aws-batch", "aws-iot", "tencent"):
         assert rows[provider, "region"] == ["eu-west-1", "--region"]
+    for provider in ("aws-batch", "aws-iot"):
         assert rows[provider, "profile"] == ["ops", "--profile"]
+    # Tencent takes no profile: the row says what its SDK reads instead.
+    assert rows["tencent", "profile"] == ["-", TENCENT_PROFILE]
     unflagged = cli("config", "show").stdout.splitlines()
     assert "tencent\tregion\tap-guangzhou\t" in "\n".join(unflagged)
     refused = {
         ("-p", "tencnet"): (2, "unknown provider 'tencnet'"),
         ("--region", "eu west"): (4, "--region 'eu west' is not a region name"),
         ("--endpoint-url", "ftp://x"): (4, "--endpoint-url 'ftp://x' is not an http(s) URL"),
+        # As a run of tencent's (the provider -p or JOBCTL_PROVIDER picks) would refuse it.
+        ("-p", "tencent", "--endpoint-url", "http://h:1/path"): (4, "--endpoint-url 'http://h"),
     }
     for args, (code, message) in refused.items():
         bad = cli("config", "show", *args)

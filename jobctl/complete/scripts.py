@@ -19,8 +19,10 @@ def serve_typer_flags() -> None:
     offer, and split `PROVIDER:ID` at the colon in bash). Typer keeps its scripts in one table
     it formats with `%`; the test that compares both outputs fails if a Typer release moves it.
     """
-    from typer import _completion_shared as shared
-
+    try:
+        from typer._completion_shared import _completion_scripts as table
+    except ImportError:  # a Typer that keeps them elsewhere: its own scripts, as before
+        return
     for shell in FILES:
-        shared._completion_scripts[shell] = script_text(shell).replace("%", "%%")
-    shared._completion_scripts["pwsh"] = shared._completion_scripts["powershell"]
+        table[shell] = script_text(shell).replace("%", "%%")
+    table["pwsh"] = table["powershell"]
