@@ -28,14 +28,20 @@ class Row:
     region: str | None = None
 
 
+# The PHASE column of `list` and `status` rows: a phase, or what a lookup found instead.
+_ROW_PHASES = frozenset({"queued", "running", "finished", "unknown", "not-found", "failed"})
+
+
 def read_stdin_refs(stream: BinaryIO, known: Sequence[str] = ()) -> list[Row]:
     """One reference a line; blank lines and `#` comments skipped.
 
-    The first tab-separated field is the reference. When the second is a known provider's name,
-    the line is a row of `list` or `status` printed with `-o plain` (ID, PROVIDER, REGION, ...):
-    the job is that provider's, in the third field's region when it is one (`-`, empty or
-    anything else: the provider's configured region, as for a plain id). The run that printed
-    it may have had another --region than this one.
+    The first tab-separated field is the reference. A row of `list` or `status` printed with
+    `-o plain` (ID, PROVIDER, REGION, STATE, PHASE, ...: a known provider's name second and a
+    phase fifth) names where its job is: that provider's, in the third field's region when it
+    is one (`-` or empty: the provider's configured region, as for a plain id). The run that
+    printed it may have had another --region than this one. Any other line, a stop's result
+    among them (an IoT thing's execution is in its message, not a column), counts by its
+    first field alone.
     """
     from jobctl.validate import REGION
 
@@ -50,10 +56,10 @@ def read_stdin_refs(stream: BinaryIO, known: Sequence[str] = ()) -> list[Row]:
         fields = [field.strip() for field in line.split("\t")]
         if not fields[0] or fields[0].startswith("#"):
             continue
-        if len(fields) < 2 or fields[1] not in known:
+        if len(fields) < 5 or fields[1] not in known or fields[4] not in _ROW_PHASES:
             rows.append(Row(fields[0], number))
             continue
-        region = fields[2] if len(fields) > 2 and REGION.fullmatch(fields[2]) else None
+        region = fields[2] if REGION.fullmatch(fields[2]) else None
         rows.append(Row(fields[0], number, fields[1], region))
     return rows
 

@@ -51,7 +51,7 @@ def test_stdin_rows_of_list_and_status_carry_their_provider_and_region() -> None
         b"j1\taws-batch\teu-west-1\tRUNNABLE\tqueued\tetl\t2026-11-30T13:00:41+00:00\n"
         b"job-a1\ttencent\tap-guangzhou\tRUNNING\trunning\ttrain\t\n"
         b"fw\taws-iot\t\tIN_PROGRESS\trunning\tfw\t\n"
-        b"arn:aws:batch:eu-west-1:123456789012:job/j2\taws-batch\teu-west-1\tPENDING\n"
+        b"arn:aws:batch:eu-west-1:123456789012:job/j2\taws-batch\teu-west-1\tPENDING\tqueued\n"
     )
     assert refs("-", provider="aws-iot", stdin=data) == [
         JobRef("aws-batch", "j1", "eu-west-1"),
@@ -70,12 +70,12 @@ def test_stdin_rows_of_list_and_status_carry_their_provider_and_region() -> None
     ("line", "message"),
     [
         (
-            b"tencent:job-1\taws-batch\tus-east-1\n",
+            b"tencent:job-1\taws-batch\tus-east-1\tRUNNING\trunning\n",
             "standard input line 1: 'tencent:job-1' is for tencent, but its row says "
             "aws-batch in us-east-1",
         ),
         (
-            b"arn:aws:batch:eu-west-1:123456789012:job/j2\taws-batch\tus-east-1\n",
+            b"arn:aws:batch:eu-west-1:123456789012:job/j2\taws-batch\tus-east-1\t\tnot-found\n",
             "is for aws-batch in eu-west-1, but its row says aws-batch in us-east-1",
         ),
     ],
@@ -88,7 +88,7 @@ def test_a_row_that_contradicts_itself_is_refused(line: bytes, message: str) -> 
 def test_a_row_never_overrides_what_the_run_was_told_outright() -> None:
     """-p and --region given (`pinned`) are a scope: a row of another provider or region is
     refused, not followed; the configured default provider is not a scope."""
-    row = b"j1\taws-batch\teu-west-1\tRUNNABLE\n"
+    row = b"j1\taws-batch\teu-west-1\tRUNNABLE\tqueued\n"
 
     def read(pinned: tuple[str | None, str | None]) -> list[JobRef]:
         stdin = io.BytesIO(row)
@@ -107,14 +107,25 @@ def test_a_row_never_overrides_what_the_run_was_told_outright() -> None:
         read((None, "us-east-1"))
 
 
-def test_a_row_without_a_region_name_takes_the_configured_one() -> None:
-    """`-` is how `list` prints a provider's missing region; a note where REGION would be is
-    not one either: the job is looked for where a plain id would be."""
-    data = b"j1\taws-batch\t-\tRUNNABLE\nj2\taws-batch\tmy note here\nj3\taws-batch\n"
-    assert refs("-", stdin=data) == [
+def test_a_row_without_a_region_takes_the_configured_one() -> None:
+    """`-` is how `list` prints a provider's missing region: the job is looked for where a
+    plain id would be."""
+    data = b"j1\taws-batch\t-\tRUNNABLE\tqueued\tetl\nj2\taws-batch\t\t\tnot-found\n"
+    assert refs("-", stdin=data) == [JobRef("aws-batch", "j1"), JobRef("aws-batch", "j2")]
+
+
+def test_lines_that_are_no_list_or_status_row_count_by_their_first_field() -> None:
+    """A note of one's own after a provider's name, or a stop's result row: an IoT thing's
+    execution is in the result's message, so taking the row's provider would stop the whole
+    job where the result was one execution. Such lines name a plain id, as before rows."""
+    data = (
+        b"j1\ttencent\tmy note here\n"
+        b"ota-canary\taws-iot\tus-east-1\tcancelled\tQUEUED\tCANCELED\tCancelJobExecution\t"
+        b"thing sensor-a: execution on thing sensor-a CANCELED\n"
+    )
+    assert refs("-", provider="aws-batch", stdin=data) == [
         JobRef("aws-batch", "j1"),
-        JobRef("aws-batch", "j2"),
-        JobRef("aws-batch", "j3"),
+        JobRef("aws-batch", "ota-canary"),
     ]
 
 
