@@ -102,6 +102,9 @@ def status(jobs: Sequence[str], conn: Connection, io: Io, look: StatusArgs | Non
         poll_interval=look.poll_interval,
     )
     counted = summary(found, ignore_not_found=look.ignore_not_found, waited=look.wait)
+    if not found and not conn.quiet:
+        # Only `-` can name no job (an empty pipe): as `cancel -` says, not silence.
+        io.notice("no jobs on standard input: nothing looked up")
     if counted.exit_code == ExitCode.WAIT_TIMEOUT and not conn.quiet:
         left = [job for job in found if job.unfinished]
         ids = " ".join(job.job_id for job in left[:10])

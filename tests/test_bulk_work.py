@@ -108,6 +108,9 @@ def test_an_empty_pipe_says_so_and_sends_nothing(cli, batch, proxy) -> None:
     ran = cli("cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "-", stdin=b"# none\n")
     assert (ran.code, ran.stdout) == (0, "")
     assert ran.stderr == "jobctl: no jobs on standard input: nothing sent\n"
+    looked = cli("status", "-p", "aws-batch", "--endpoint-url", proxy.url, "-", stdin=b"")
+    assert (looked.code, looked.stdout) == (0, "")
+    assert looked.stderr == "jobctl: no jobs on standard input: nothing looked up\n"
     assert proxy.actions() == []
 
 
