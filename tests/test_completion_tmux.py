@@ -91,11 +91,18 @@ def bash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pane]:
     yield from shell_in_tmux(tmp_path, monkeypatch, "bash --norc --noprofile", setup)
 
 
-@pytest.fixture
-def zsh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pane]:
-    """zsh with no user configuration, the shipped `_jobctl` on $fpath and compinit run, as
-    the README installs it (-D: no dump file written)."""
-    setup = f"PS1='%% '; fpath=({SCRIPTS} $fpath); autoload -Uz compinit; compinit -u -D"
+@pytest.fixture(params=["autoloaded", "sourced"])
+def zsh(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Pane]:
+    """zsh with no user configuration and compinit run (-D: no dump file written), with the
+    shipped `_jobctl` on $fpath as the README installs it, or sourced after compinit."""
+    compinit = "autoload -Uz compinit; compinit -u -D"
+    setup = (
+        f"PS1='%% '; fpath=({SCRIPTS} $fpath); {compinit}"
+        if request.param == "autoloaded"
+        else f"PS1='%% '; {compinit}; source {SCRIPTS / '_jobctl'}"
+    )
     yield from shell_in_tmux(tmp_path, monkeypatch, "zsh -f", setup)
 
 
