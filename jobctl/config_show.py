@@ -94,10 +94,11 @@ def _check(flags: settings.Flags, resolved: settings.Settings) -> None:
     from jobctl import validate
     from jobctl.errors import UsageError
 
-    if flags.provider is not None and not validate.provider_known(flags.provider):
+    chosen = resolved.provider_name  # the flag, JOBCTL_PROVIDER or the file's [defaults]
+    if chosen.value is not None and not validate.provider_known(str(chosen.value)):
         msg = (
-            f"unknown provider {validate.shown(flags.provider)}: choose one of "
-            f"{', '.join(providers.names())}"
+            f"unknown provider {validate.shown(str(chosen.value))} ({chosen.source}): choose "
+            f"one of {', '.join(providers.names())}"
         )
         raise UsageError(msg)
     if flags.region is not None:

@@ -303,7 +303,7 @@ def test_config_show_counts_connection_flags_as_a_run_would(
     unflagged = cli("config", "show").stdout.splitlines()
     assert "tencent\tregion\tap-guangzhou\t" in "\n".join(unflagged)
     refused = {
-        ("-p", "tencnet"): (2, "unknown provider 'tencnet'"),
+        ("-p", "tencnet"): (2, "unknown provider 'tencnet' (--provider): choose one of"),
         ("--region", "eu west"): (4, "--region 'eu west' is not a region name"),
         ("--endpoint-url", "ftp://x"): (4, "--endpoint-url 'ftp://x' is not an http(s) URL"),
         # As a run of tencent's (the provider -p or JOBCTL_PROVIDER picks) would refuse it.
@@ -313,6 +313,10 @@ def test_config_show_counts_connection_flags_as_a_run_would(
         bad = cli("config", "show", *args)
         assert (bad.code, bad.stdout) == (code, ""), args
         assert bad.stderr.startswith(f"jobctl: {message}"), bad.stderr
+    monkeypatch.setenv("JOBCTL_PROVIDER", "bogus")  # as `jobctl status ID` would say
+    bad = cli("config", "show")
+    assert (bad.code, bad.stderr) == (2, "jobctl: unknown provider 'bogus' (JOBCTL_PROVIDER): "
+                                         "choose one of aws-batch, aws-iot, tencent\n")  # fmt: skip
 
 
 def test_config_show_refuses_a_malformed_file_with_its_line(cli, clean_env: Path) -> None:
