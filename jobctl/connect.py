@@ -8,6 +8,7 @@ resolve: nothing before it sends a request.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -104,8 +105,10 @@ def resolve_refs(
     conn: Connection,
     file: cfg.FileConfig,
     stdin: BinaryIO | None,
-    things: Sequence[str] = (),
+    things: Sequence[str] | None = (),
 ) -> tuple[list[JobRef], dict[str, ProviderInfo]]:
+    """`things`: the run's --thing names; None for a command that looks at whole jobs only
+    (`status`), where a stop's result row about one thing names its job."""
     default = settings.load(settings.Flags(provider=conn.provider), file=file).provider_name.value
     known = providers.names()
     resolved = refs.resolve(
@@ -113,8 +116,11 @@ def resolve_refs(
         provider=default,
         known=known,
         stdin=stdin,
-        targets=things,
-        pinned=(conn.provider, conn.region),
+        targets=things or (),
+        whole_jobs=things is None,
+        # Said outright, and so not to be contradicted by a row on standard input: the flag
+        # (or keyword) and JOBCTL_PROVIDER, which the command line's -p also reads.
+        pinned=(conn.provider or os.environ.get(settings.PROVIDER_ENV) or None, conn.region),
     )
     infos = {name: providers.info(name) for name in {ref.provider for ref in resolved}}
     validate.check_refs(resolved, infos)

@@ -148,7 +148,7 @@ def status(
     if not jobs:
         msg = "no jobs given: name job ids, or '-' to read them from standard input"
         raise UsageError(msg)
-    resolved, _ = resolve_refs(jobs, conn, file, stdin)
+    resolved, _ = resolve_refs(jobs, conn, file, stdin, things=None)
     groups = connect(resolved, conn, file)
     rows = {id(group): _status_rows(group) for group in groups}
     if waiting is not None:

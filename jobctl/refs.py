@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, BinaryIO
 
 from jobctl.errors import UsageError
-from jobctl.models import JobRef
+from jobctl.models import JobRef, Outcome
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
@@ -19,29 +19,36 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Row:
-    """A reference read from standard input, with the provider and region of the row it came
-    from when the line is a row of `list` or `status` (`-o plain`: ID, PROVIDER, REGION, ...)."""
+    """A reference read from standard input, with where its job is when the line is a row
+    jobctl printed with `-o plain`: a `list`/`status` row (ID, PROVIDER, REGION, STATE,
+    PHASE, ...) or a stop's result row (ID, PROVIDER, REGION, OUTCOME, ..., TARGET)."""
 
     token: str
     number: int  # the line's number, for messages
     provider: str | None = None
     region: str | None = None
+    # A stop's result row for one sub-target (an IoT thing's execution): that one only.
+    target: str | None = None
 
 
 # The PHASE column of `list` and `status` rows: a phase, or what a lookup found instead.
 _ROW_PHASES = frozenset({"queued", "running", "finished", "unknown", "not-found", "failed"})
+# A stop's result row: its OUTCOME is the fourth field and its TARGET the ninth
+# (render.STOP_COLUMNS); one without the ninth field is from a jobctl that did not print it.
+_OUTCOMES = frozenset(str(outcome) for outcome in Outcome)
+_STOP_ROW_FIELDS = 9
 
 
 def read_stdin_refs(stream: BinaryIO, known: Sequence[str] = ()) -> list[Row]:
     """One reference a line; blank lines and `#` comments skipped.
 
-    The first tab-separated field is the reference. A row of `list` or `status` printed with
-    `-o plain` (ID, PROVIDER, REGION, STATE, PHASE, ...: a known provider's name second and a
-    phase fifth) names where its job is: that provider's, in the third field's region when it
-    is one (`-` or empty: the provider's configured region, as for a plain id). The run that
-    printed it may have had another --region than this one. Any other line, a stop's result
-    among them (an IoT thing's execution is in its message, not a column), counts by its
-    first field alone.
+    The first tab-separated field is the reference. A row jobctl printed with `-o plain`,
+    recognised by a known provider's name second and a phase fifth (`list`, `status`) or an
+    outcome fourth and a target ninth (a stop's results), names where its job is: that
+    provider's, in the third field's region when it is one (`-` or empty: the provider's
+    configured region, as for a plain id), and for a result about one IoT thing, that thing's
+    execution only. The run that printed it may have had another --region than this one. Any
+    other line counts by its first field alone.
     """
     from jobctl.validate import REGION
 
@@ -56,11 +63,15 @@ def read_stdin_refs(stream: BinaryIO, known: Sequence[str] = ()) -> list[Row]:
         fields = [field.strip() for field in line.split("\t")]
         if not fields[0] or fields[0].startswith("#"):
             continue
-        if len(fields) < 5 or fields[1] not in known or fields[4] not in _ROW_PHASES:
+        listed = len(fields) >= 5 and fields[4] in _ROW_PHASES
+        stopped = len(fields) == _STOP_ROW_FIELDS and fields[3] in _OUTCOMES
+        if fields[1:2] == [] or fields[1] not in known or not (listed or stopped):
             rows.append(Row(fields[0], number))
             continue
         region = fields[2] if REGION.fullmatch(fields[2]) else None
-        rows.append(Row(fields[0], number, fields[1], region))
+        # `-` is how a missing value is printed.
+        target = fields[8] if stopped and not listed and fields[8] not in ("", "-") else None
+        rows.append(Row(fields[0], number, fields[1], region, target))
     return rows
 
 
@@ -89,14 +100,15 @@ def _from_row(
     pinned_provider, pinned_region = pinned
     if pinned_provider is not None and pinned_provider != row.provider:
         told = f"-p/--provider (or JOBCTL_PROVIDER) says {pinned_provider}"
+        drop = "leave -p out and unset JOBCTL_PROVIDER"
     elif pinned_region is not None and region is not None and pinned_region != region:
-        told = f"--region says {pinned_region}"
+        told, drop = f"--region says {pinned_region}", "leave --region out"
     else:
-        return replace(ref, region=region)
+        return replace(ref, region=region, target=row.target or ref.target)
     msg = (
         f"standard input line {row.number}: {shown(row.token)} is a job of "
-        f"{_where(row.provider, region)}, but {told}: leave the flag out to stop each job where "
-        "its row says, or keep only the rows you mean"
+        f"{_where(row.provider, region)}, but {told}: {drop} to take each job where its line "
+        "says, or keep only the lines you mean"
     )
     raise UsageError(msg)
 
@@ -182,11 +194,13 @@ def resolve(
     stdin: BinaryIO | None,
     targets: Sequence[str] = (),
     pinned: tuple[str | None, str | None] = (None, None),
+    whole_jobs: bool = False,
 ) -> list[JobRef]:
     """Every reference as a JobRef, `-` expanded, duplicates removed (first one wins).
 
     `pinned`: the provider and region the caller gave outright (-p, --region), which a row of
-    standard input may not contradict."""
+    standard input may not contradict. `whole_jobs`: a stop's result row about one sub-target
+    names its whole job (for `status`, which looks at jobs)."""
     if provider is not None and provider not in known:
         msg = f"unknown provider {shown(provider)}: choose one of {', '.join(known)}"
         raise UsageError(msg)
@@ -213,7 +227,14 @@ def resolve(
                 raise UsageError(msg)
             token, parsed = item, parse_ref(item, provider=provider, known=known)
         for ref in ranges.expand(parsed, token):
-            per_target: list[str | None] = [*targets] or [None]
+            if ref.target is not None and targets:
+                msg = (
+                    f"{shown(token)} on standard input is a result about one "
+                    f"{ref.provider} sub-target ({shown(ref.target)}) already: leave "
+                    "--thing out, or pass the job's id instead"
+                )
+                raise UsageError(msg)
+            per_target: list[str | None] = [*targets] or [None if whole_jobs else ref.target]
             for target in per_target:
                 with_target = JobRef(ref.provider, ref.job_id, ref.region, target)
                 refs.setdefault(with_target.key, with_target)

@@ -285,6 +285,8 @@ def stdout_console(stream: IO[str]) -> Console:
     return Console(file=stream, highlight=False, soft_wrap=False)
 
 
+# `-o plain`: TARGET last (empty but for an IoT thing's execution), so a result row piped
+# back into `cancel -` names that execution, not its whole job (refs.read_stdin_refs).
 STOP_COLUMNS = (
     "job_id",
     "provider",
@@ -294,6 +296,7 @@ STOP_COLUMNS = (
     "state_after",
     "operation",
     "message",
+    "target",
 )
 STOP_TABLE_COLUMNS = (
     "provider",

@@ -124,9 +124,10 @@ def test_dry_run_shows_the_bulk_requests_a_real_run_sends(cli, batch, proxy, no_
     # Text shows each request once, on the first job it carries.
     plain = cli(*args, "-n", "-o", "plain", *jobs).stdout.splitlines()
     first = '"jobs": ["' + '", "'.join(jobs[:50]) + '"], "reason": "drain"}'
-    assert plain[0].endswith(first)
-    assert plain[1].endswith("(its request is shown above)")
-    assert plain[50].split("\t")[-1].startswith("CancelJobs request 2 of 3, 50 jobs; ")
+    message = 7  # MESSAGE; TARGET comes after it
+    assert plain[0].split("\t")[message].endswith(first)
+    assert plain[1].split("\t")[message].endswith("(its request is shown above)")
+    assert plain[50].split("\t")[message].startswith("CancelJobs request 2 of 3, 50 jobs; ")
     assert set(proxy.operations()) == {"describejobs"}
 
     # A real run learns the endpoint has no CancelJobs; a dry run after it says so.

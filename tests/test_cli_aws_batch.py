@@ -237,5 +237,5 @@ def test_dry_run_shows_the_native_request_in_text_output_too(cli, batch) -> None
     job = batch.add_job("RUNNABLE")
     ran = cli("cancel", "-p", "aws-batch", "-n", "--reason-code", "OPS", "-r", "drain", job)
     assert ran.code == 0
-    message = ran.stdout.rstrip("\n").split("\t")[-1]
+    message = ran.stdout.rstrip("\n").split("\t")[7]
     assert message == f'CancelJob {{"jobId": "{job}", "reason": "OPS: drain"}}'

@@ -104,6 +104,23 @@ def test_thing_cancels_single_executions(cli, iot, proxy) -> None:
     assert iot.job(job).status == "IN_PROGRESS"
 
 
+def test_a_things_result_row_piped_back_stops_that_execution_only(cli, iot, proxy) -> None:
+    """`cancel --thing dev-1 -o plain | terminate -`: the result row's TARGET column names the
+    execution, so the terminate forces dev-1's execution, not the whole job (which would stop
+    dev-2's running one too). `status -` of the same row looks at the job."""
+    job = iot.add_job(executions={"dev-1": "QUEUED", "dev-2": "IN_PROGRESS"})
+    planned = cli("cancel", "-p", "aws-iot", "--dry-run", "-o", "plain", job, "--thing", "dev-1")
+    assert planned.code == 0, planned.stderr
+    (row,) = planned.stdout.splitlines()
+    assert row.split("\t")[-1] == "dev-1"
+    ran = cli("terminate", "-o", "json", "--endpoint-url", proxy.url, "-", stdin=row.encode())
+    assert ran.code == 0, ran.stderr
+    assert [s.path for s in stop_requests(proxy)] == [f"/things/dev-1/jobs/{job}/cancel?force=true"]
+    assert [iot.execution(job, t).status for t in ("dev-1", "dev-2")] == ["CANCELED", "IN_PROGRESS"]
+    looked = cli("status", "-o", "json", "-", stdin=row.encode())
+    assert [(r["job_id"], r["state"]) for r in looked.json()["results"]] == [(job, "IN_PROGRESS")]
+
+
 def test_thing_rows_follow_each_execution_state(cli, iot, proxy, clean_env) -> None:
     job = iot.add_job(executions={"busy": "IN_PROGRESS", "done": "SUCCEEDED", "idle": "QUEUED"})
     things = ("--thing", "busy", "--thing", "done", "--thing", "idle", "--thing", "gone")
@@ -394,7 +411,9 @@ def test_text_output_names_the_thing_of_each_row(cli, iot) -> None:
     assert ran.code == 0, ran.stderr
     lines = ran.stdout.splitlines()
     assert [line.split("\t")[0] for line in lines] == ["fw", "fw"]
-    assert [line.split("\t")[-1].split(":")[0] for line in lines] == ["thing dev-1", "thing dev-2"]
+    # MESSAGE names the thing for a reader; TARGET, last, for a pipe back into `cancel -`.
+    assert [line.split("\t")[7].split(":")[0] for line in lines] == ["thing dev-1", "thing dev-2"]
+    assert [line.split("\t")[8] for line in lines] == ["dev-1", "dev-2"]
 
 
 def test_a_bad_thing_name_on_a_selection_is_refused_before_any_request(cli, iot, proxy) -> None:

@@ -149,7 +149,7 @@ def test_dry_run_shows_the_terminate_service_job_request_and_sends_none(cli, bat
     assert result["request"]["jobId"] == job
     assert result["request"]["reason"].startswith("OPS: jobctl: cancel by ")
     text = cli("cancel", "-p", "aws-batch", "--endpoint-url", proxy.url, "-n", "-r", "x", job)
-    assert text.stdout.rstrip("\n").split("\t")[-1] == (
+    assert text.stdout.rstrip("\n").split("\t")[7] == (
         f"service-job: service jobs have no CancelServiceJob: terminated instead "
         f'TerminateServiceJob {{"jobId": "{job}", "reason": "x"}}'
     )

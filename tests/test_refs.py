@@ -100,8 +100,8 @@ def test_a_row_never_overrides_what_the_run_was_told_outright() -> None:
         read(("tencent", None))
     assert str(refused.value) == (
         "standard input line 1: 'j1' is a job of aws-batch in eu-west-1, but -p/--provider "
-        "(or JOBCTL_PROVIDER) says tencent: leave the flag out to stop each job where its row "
-        "says, or keep only the rows you mean"
+        "(or JOBCTL_PROVIDER) says tencent: leave -p out and unset JOBCTL_PROVIDER to take "
+        "each job where its line says, or keep only the lines you mean"
     )
     with pytest.raises(UsageError, match="in eu-west-1, but --region says us-east-1"):
         read((None, "us-east-1"))
@@ -114,10 +114,30 @@ def test_a_row_without_a_region_takes_the_configured_one() -> None:
     assert refs("-", stdin=data) == [JobRef("aws-batch", "j1"), JobRef("aws-batch", "j2")]
 
 
-def test_lines_that_are_no_list_or_status_row_count_by_their_first_field() -> None:
-    """A note of one's own after a provider's name, or a stop's result row: an IoT thing's
-    execution is in the result's message, so taking the row's provider would stop the whole
-    job where the result was one execution. Such lines name a plain id, as before rows."""
+def test_stop_result_rows_carry_provider_region_and_the_thing() -> None:
+    """A stop's result row (ID, PROVIDER, REGION, OUTCOME, ..., MESSAGE, TARGET): a result
+    about one IoT thing names that execution, `-` none; for `status` (whole_jobs), its job;
+    with --thing as well it is refused (which execution would be meant?)."""
+    data = (
+        b"j1\taws-batch\teu-west-1\tcancelled\tRUNNABLE\tFAILED\tCancelJob\tok\t-\n"
+        b"fw\taws-iot\tus-east-1\tcancelled\tQUEUED\tCANCELED\tCancelJobExecution\t"
+        b"thing dev-1: execution on thing dev-1 CANCELED\tdev-1\n"
+    )
+    assert refs("-", stdin=data) == [
+        JobRef("aws-batch", "j1", "eu-west-1"),
+        JobRef("aws-iot", "fw", "us-east-1", "dev-1"),
+    ]
+    whole = resolve(["-"], provider=None, known=KNOWN, stdin=io.BytesIO(data), whole_jobs=True)
+    assert whole[1] == JobRef("aws-iot", "fw", "us-east-1")
+    with pytest.raises(UsageError, match="one aws-iot sub-target \\('dev-1'\\) already"):
+        refs("-", stdin=data, things=("dev-2",))
+
+
+def test_lines_that_are_no_jobctl_row_count_by_their_first_field() -> None:
+    """A note of one's own after a provider's name, or a result row of a jobctl that printed
+    no TARGET column (an IoT thing's execution only in its message): taking the row's
+    provider could stop the whole job where the result was one execution. Such lines name a
+    plain id, as before rows were read."""
     data = (
         b"j1\ttencent\tmy note here\n"
         b"ota-canary\taws-iot\tus-east-1\tcancelled\tQUEUED\tCANCELED\tCancelJobExecution\t"
