@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 from jobctl.dispatch import Answered, chunks, dispatch
@@ -101,7 +101,7 @@ class Engine(Verifying):
                 for group, index, stops in planned
             ]
             for future in futures:
-                future.result()
+                _wait_for(future)
         timed_out = [
             (group, ref, self._results[(index, ref)])
             for index, group in enumerate(self.groups)
@@ -387,6 +387,19 @@ class Engine(Verifying):
                 self._answered.add((index, stop.ref))
             results.append(result)
         return results
+
+
+def _wait_for(future: Future[None]) -> None:
+    """The future's result, waited for in short waits: CPython handles a signal that lands
+    just before a wait without a limit begins only when that wait ends, so a Ctrl-C in that
+    instant would go unheard until the whole group had finished (docs/ARCHITECTURE.md,
+    "Interrupts")."""
+    while True:
+        try:
+            future.result(timeout=0.1)
+            return
+        except TimeoutError:
+            continue
 
 
 def _in_unknown_state(group: Group, ref: JobRef, result: Result) -> bool:

@@ -44,7 +44,9 @@ def serving(*, env_file: str | None, port: int, extra_jobs: int = 0) -> int:
             try:
                 sys.stderr.write(describe(sandbox, path))
                 sys.stderr.flush()
-                threading.Event().wait()
+                idle = threading.Event()
+                while True:  # short waits: a Ctrl-C just before an unlimited one goes unheard
+                    idle.wait(0.5)
             finally:
                 if path is not None:
                     path.unlink(missing_ok=True)
