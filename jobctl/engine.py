@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_any
 from dataclasses import replace
 
 from jobctl.dispatch import Answered, chunks, dispatch
@@ -394,12 +395,9 @@ def _wait_for(future: Future[None]) -> None:
     just before a wait without a limit begins only when that wait ends, so a Ctrl-C in that
     instant would go unheard until the whole group had finished (docs/ARCHITECTURE.md,
     "Interrupts")."""
-    while True:
-        try:
-            future.result(timeout=0.1)
-            return
-        except TimeoutError:
-            continue
+    while not future.done():
+        wait_for_any([future], timeout=0.1)
+    future.result()  # the group's own error, if it raised one (even a TimeoutError)
 
 
 def _in_unknown_state(group: Group, ref: JobRef, result: Result) -> bool:
