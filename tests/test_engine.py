@@ -6,6 +6,7 @@ what the audit hooks are told, each from what the memory cloud saw.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -343,3 +344,30 @@ def test_failures_outrank_a_wait_time_out_and_an_interrupt_outranks_all(
     ok: int, failed: int, interrupted: bool, timed_out: bool, code: ExitCode
 ) -> None:
     assert exit_code_for(ok, failed, interrupted=interrupted, timed_out=timed_out) is code
+
+
+def test_a_groups_own_timeout_error_is_raised_not_waited_on() -> None:
+    """The main thread waits for each group in short waits (a signal is heard within 0.1 s);
+    a group that raised TimeoutError (a socket time-out) is raised at once, not taken for the
+    short wait's own time-out and waited on again for ever."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jobctl.engine import _wait_for
+
+    def timed_out() -> None:
+        raise TimeoutError("the socket timed out")
+
+    caught: list[BaseException] = []
+
+    def wait() -> None:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            try:
+                _wait_for(pool.submit(timed_out))
+            except TimeoutError as exc:
+                caught.append(exc)
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    waiter.join(timeout=60)  # a guard against a loop without end, not a measure of speed
+    assert not waiter.is_alive()
+    assert [str(exc) for exc in caught] == ["the socket timed out"]
