@@ -104,12 +104,8 @@ def _check(flags: settings.Flags, resolved: settings.Settings) -> None:
     if flags.region is not None:
         validate.check_region(flags.region, source="--region")
     if flags.endpoint_url is not None:
-        provider = resolved.provider_name.value
-        validate.check_endpoint(
-            flags.endpoint_url,
-            source="--endpoint-url",
-            provider=str(provider) if provider else None,
-        )
+        provider = str(chosen.value) if chosen.value else None
+        validate.check_endpoint(flags.endpoint_url, source="--endpoint-url", provider=provider)
 
 
 def path(output: str | None, *, quiet: bool = False) -> int:

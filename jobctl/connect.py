@@ -8,7 +8,6 @@ resolve: nothing before it sends a request.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -109,18 +108,17 @@ def resolve_refs(
 ) -> tuple[list[JobRef], dict[str, ProviderInfo]]:
     """`things`: the run's --thing names; None for a command that looks at whole jobs only
     (`status`), where a stop's result row about one thing names its job."""
-    default = settings.load(settings.Flags(provider=conn.provider), file=file).provider_name.value
+    chosen = settings.load(settings.Flags(provider=conn.provider), file=file)
     known = providers.names()
     resolved = refs.resolve(
         jobs,
-        provider=default,
+        provider=chosen.provider_name.value,
         known=known,
         stdin=stdin,
         targets=things or (),
         whole_jobs=things is None,
-        # Said outright, and so not to be contradicted by a row on standard input: the flag
-        # (or keyword) and JOBCTL_PROVIDER, which the command line's -p also reads.
-        pinned=(conn.provider or os.environ.get(settings.PROVIDER_ENV) or None, conn.region),
+        # Said outright, and so not to be contradicted by a row on standard input.
+        pinned=(chosen.provider_said, conn.region),
     )
     infos = {name: providers.info(name) for name in {ref.provider for ref in resolved}}
     validate.check_refs(resolved, infos)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, BinaryIO
 
 from jobctl.errors import UsageError
-from jobctl.models import JobRef, Outcome
+from jobctl.models import JobRef, Outcome, Phase
 from jobctl.validate import shown
 
 if TYPE_CHECKING:
@@ -32,11 +32,8 @@ class Row:
 
 
 # The PHASE column of `list` and `status` rows: a phase, or what a lookup found instead.
-_ROW_PHASES = frozenset({"queued", "running", "finished", "unknown", "not-found", "failed"})
-# A stop's result row: its OUTCOME is the fourth field and its TARGET the ninth
-# (render.STOP_COLUMNS); one without the ninth field is from a jobctl that did not print it.
-_OUTCOMES = frozenset(str(outcome) for outcome in Outcome)
-_STOP_ROW_FIELDS = 9
+_ROW_PHASES = frozenset({*map(str, Phase), "not-found", "failed"})
+_OUTCOMES = frozenset(map(str, Outcome))
 
 
 def read_stdin_refs(stream: BinaryIO, known: Sequence[str] = ()) -> list[Row]:
@@ -50,8 +47,14 @@ def read_stdin_refs(stream: BinaryIO, known: Sequence[str] = ()) -> list[Row]:
     execution only. The run that printed it may have had another --region than this one. Any
     other line counts by its first field alone.
     """
+    from jobctl.render import LIST_COLUMNS, STOP_COLUMNS
     from jobctl.validate import REGION
 
+    # Read where `-o plain` prints them: ID, PROVIDER and REGION lead every kind of row, and
+    # `list` and `status` put PHASE in one place (tests/test_refs.py holds them to it); a stop
+    # row without TARGET is from a jobctl that did not print it.
+    phase_at = LIST_COLUMNS.index("phase")
+    outcome_at, target_at = STOP_COLUMNS.index("outcome"), STOP_COLUMNS.index("target")
     data = stream.read()
     rows = []
     for number, raw in enumerate(data.splitlines(), start=1):
@@ -63,14 +66,15 @@ def read_stdin_refs(stream: BinaryIO, known: Sequence[str] = ()) -> list[Row]:
         fields = [field.strip() for field in line.split("\t")]
         if not fields[0] or fields[0].startswith("#"):
             continue
-        listed = len(fields) >= 5 and fields[4] in _ROW_PHASES
-        stopped = len(fields) == _STOP_ROW_FIELDS and fields[3] in _OUTCOMES
+        listed = len(fields) > phase_at and fields[phase_at] in _ROW_PHASES
+        stopped = len(fields) == len(STOP_COLUMNS) and fields[outcome_at] in _OUTCOMES
         if fields[1:2] == [] or fields[1] not in known or not (listed or stopped):
             rows.append(Row(fields[0], number))
             continue
         region = fields[2] if REGION.fullmatch(fields[2]) else None
         # `-` is how a missing value is printed.
-        target = fields[8] if stopped and not listed and fields[8] not in ("", "-") else None
+        said = fields[target_at] if stopped and not listed else "-"
+        target = None if said in ("", "-") else said
         rows.append(Row(fields[0], number, fields[1], region, target))
     return rows
 

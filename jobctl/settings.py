@@ -203,6 +203,13 @@ class Settings:
             self._from_file("provider"),
         )
 
+    @property
+    def provider_said(self) -> str | None:
+        """The provider the caller named outright: the flag (or keyword), or JOBCTL_PROVIDER,
+        which the command line's -p also reads; not the file's default."""
+        said = _pick(self.flags.given("provider"), (self.environ.get(PROVIDER_ENV), PROVIDER_ENV))
+        return None if said.value is None else str(said.value)
+
     def require_provider(self, what: str) -> str:
         """The provider name, or a usage error saying how to give one; not checked known."""
         name = self.provider_name.value

@@ -66,6 +66,16 @@ def test_stdin_rows_of_list_and_status_carry_their_provider_and_region() -> None
     ]
 
 
+def test_every_plain_row_leads_with_id_provider_region_as_the_reader_takes_them() -> None:
+    """refs.read_stdin_refs reads rows by render's columns: ID, PROVIDER and REGION first in
+    every kind, PHASE in one place in `list` and `status`."""
+    from jobctl.render import LIST_COLUMNS, STATUS_COLUMNS, STOP_COLUMNS
+
+    for columns in (LIST_COLUMNS, STATUS_COLUMNS, STOP_COLUMNS):
+        assert columns[:3] == ("job_id", "provider", "region")
+    assert LIST_COLUMNS.index("phase") == STATUS_COLUMNS.index("phase")
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
